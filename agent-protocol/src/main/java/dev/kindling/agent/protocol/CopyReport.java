@@ -1,0 +1,6 @@
+package dev.kindling.agent.protocol;
+
+import java.time.Instant;
+
+/** One copy as the agent sees it: its state, its model server's URL once it listens, why it failed. */
+public record CopyReport(String copyId, CopyState state, String modelServerUrl, String failureReason, Instant readyAt) {}

@@ -1,0 +1,83 @@
+package dev.kindling.db.store;
+
+import dev.kindling.db.model.Copy;
+import dev.kindling.db.model.CopyStatus;
+import io.r2dbc.spi.Row;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Model copies: placed by the reconciler, their progress reported by the agents. */
+public final class CopyStore {
+
+    private static final String SELECT = "select id, component_name, instance_id, spec_revision, accelerators, cpu_millis, "
+            + "memory_mb, status, model_server_url, failure_reason, created_at, ready_at from copies";
+
+    private final DatabaseClient db;
+
+    public CopyStore(DatabaseClient db) {
+        this.db = db;
+    }
+
+    public Mono<Void> insert(Copy c) {
+        return db.sql("insert into copies (id, component_name, instance_id, spec_revision, accelerators, cpu_millis, "
+                        + "memory_mb, status, created_at) values (:id, :component, :instance, :revision, :acc, :cpu, :mem, "
+                        + ":status, :created)")
+                .bind("id", c.id()).bind("component", c.componentName()).bind("instance", c.instanceId())
+                .bind("revision", c.specRevision()).bind("acc", c.accelerators()).bind("cpu", c.cpuMillis())
+                .bind("mem", c.memoryMb()).bind("status", c.status().name()).bind("created", Sql.ts(c.createdAt()))
+                .then();
+    }
+
+    public Flux<Copy> findAll() {
+        return db.sql(SELECT + " order by id").map((row, m) -> map(row)).all();
+    }
+
+    public Flux<Copy> findByComponent(String component) {
+        return db.sql(SELECT + " where component_name = :c order by id").bind("c", component).map((row, m) -> map(row)).all();
+    }
+
+    public Flux<Copy> findByInstance(String instanceId) {
+        return db.sql(SELECT + " where instance_id = :i order by id").bind("i", instanceId).map((row, m) -> map(row)).all();
+    }
+
+    /**
+     * Records what an agent reports of a copy. A copy the control plane asked to stop stays Stopping whatever the
+     * agent says; a Failed copy stays Failed (the reconciler replaces it).
+     */
+    public Mono<Boolean> reportObserved(String id, String instanceId, CopyStatus status, String url, String reason, Instant readyAt) {
+        var spec = db.sql("update copies set status = :status, model_server_url = :url, "
+                + "failure_reason = :reason, ready_at = coalesce(ready_at, :ready) where id = :id and instance_id = :instance "
+                + "and status not in ('Stopping', 'Failed')");
+        spec = Sql.bind(spec, "url", url, String.class);
+        spec = Sql.bind(spec, "reason", reason, String.class);
+        spec = Sql.bind(spec, "ready", Sql.ts(readyAt), OffsetDateTime.class);
+        return spec.bind("status", status.name()).bind("id", id).bind("instance", instanceId)
+                .fetch().rowsUpdated().map(n -> n == 1);
+    }
+
+    /** Marks a copy as failed by the control plane's own judgement (its instance died, it never started). */
+    public Mono<Boolean> markFailed(String id, String reason) {
+        return db.sql("update copies set status = 'Failed', failure_reason = :reason where id = :id and status <> 'Stopping'")
+                .bind("reason", reason).bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
+    }
+
+    public Mono<Boolean> markStopping(String id) {
+        return db.sql("update copies set status = 'Stopping' where id = :id").bind("id", id)
+                .fetch().rowsUpdated().map(n -> n == 1);
+    }
+
+    public Mono<Boolean> delete(String id) {
+        return db.sql("delete from copies where id = :id").bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
+    }
+
+    private static Copy map(Row row) {
+        return new Copy(row.get("id", String.class), row.get("component_name", String.class),
+                row.get("instance_id", String.class), row.get("spec_revision", Long.class),
+                row.get("accelerators", Integer.class), row.get("cpu_millis", Long.class), row.get("memory_mb", Long.class),
+                CopyStatus.valueOf(row.get("status", String.class)), row.get("model_server_url", String.class),
+                row.get("failure_reason", String.class), Sql.instant(row, "created_at"), Sql.instant(row, "ready_at"));
+    }
+}

@@ -1,0 +1,88 @@
+package dev.kindling.db.store;
+
+import dev.kindling.db.model.Instance;
+import dev.kindling.db.model.InstanceStatus;
+import io.r2dbc.spi.Row;
+import java.time.Instant;
+import org.springframework.r2dbc.core.DatabaseClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Instances: launched by the reconciler, registered and kept alive by their agents, terminated by the reconciler. */
+public final class InstanceStore {
+
+    private static final String SELECT = "select id, endpoint_name, variant_name, instance_type, status, agent_url, "
+            + "failure_reason, launched_at, registered_at, last_heartbeat_at, terminated_at from instances";
+
+    private final DatabaseClient db;
+
+    public InstanceStore(DatabaseClient db) {
+        this.db = db;
+    }
+
+    public Mono<Void> insert(Instance i) {
+        return db.sql("insert into instances (id, endpoint_name, variant_name, instance_type, status, launched_at) "
+                        + "values (:id, :endpoint, :variant, :type, :status, :launched)")
+                .bind("id", i.id()).bind("endpoint", i.endpointName()).bind("variant", i.variantName())
+                .bind("type", i.instanceType()).bind("status", i.status().name()).bind("launched", Sql.ts(i.launchedAt()))
+                .then();
+    }
+
+    public Mono<Instance> find(String id) {
+        return db.sql(SELECT + " where id = :id").bind("id", id).map((row, m) -> map(row)).one();
+    }
+
+    /** Instances that are not yet terminated, of every endpoint. */
+    public Flux<Instance> findUnterminated() {
+        return db.sql(SELECT + " where status <> 'Terminated' order by id").map((row, m) -> map(row)).all();
+    }
+
+    public Mono<Page<Instance>> list(ListQuery query) {
+        // Instances are listed by id: ListQuery's name filter and token apply to the id.
+        return Sql.list(db, SELECT, "instances", "id", "endpoint_name", query, InstanceStore::map, Instance::id);
+    }
+
+    /** Records an agent's registration: the instance is InService unless it is already on its way out. */
+    public Mono<Boolean> register(String id, String agentUrl, Instant now) {
+        return db.sql("update instances set agent_url = :url, registered_at = coalesce(registered_at, :now), "
+                        + "last_heartbeat_at = :now, status = case when status = 'Pending' then 'InService' else status end "
+                        + "where id = :id and status in ('Pending', 'InService')")
+                .bind("url", agentUrl).bind("now", Sql.ts(now)).bind("id", id)
+                .fetch().rowsUpdated().map(n -> n == 1);
+    }
+
+    /** Records a heartbeat; false if the instance is unknown or no longer live (its agent should stop). */
+    public Mono<Boolean> heartbeat(String id, Instant now) {
+        return db.sql("update instances set last_heartbeat_at = :now where id = :id and status = 'InService'")
+                .bind("now", Sql.ts(now)).bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
+    }
+
+    /** Moves a live instance to Terminating, keeping the first reason given. */
+    public Mono<Boolean> markTerminating(String id, String reason) {
+        return Sql.bind(db.sql("update instances set status = 'Terminating', "
+                        + "failure_reason = coalesce(failure_reason, :reason) where id = :id and status in ('Pending', 'InService')"),
+                        "reason", reason, String.class)
+                .bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
+    }
+
+    public Mono<Boolean> markTerminated(String id, Instant now) {
+        return db.sql("update instances set status = 'Terminated', terminated_at = :now where id = :id and status <> 'Terminated'")
+                .bind("now", Sql.ts(now)).bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
+    }
+
+    /** Forgets terminated instances of a deleted endpoint. */
+    public Mono<Long> deleteTerminated(String endpointName) {
+        return db.sql("delete from instances i where endpoint_name = :endpoint and status = 'Terminated' "
+                        + "and not exists (select 1 from copies c where c.instance_id = i.id)")
+                .bind("endpoint", endpointName).fetch().rowsUpdated();
+    }
+
+    private static Instance map(Row row) {
+        return new Instance(row.get("id", String.class), row.get("endpoint_name", String.class),
+                row.get("variant_name", String.class), row.get("instance_type", String.class),
+                InstanceStatus.valueOf(row.get("status", String.class)), row.get("agent_url", String.class),
+                row.get("failure_reason", String.class), Sql.instant(row, "launched_at"),
+                Sql.instant(row, "registered_at"), Sql.instant(row, "last_heartbeat_at"),
+                Sql.instant(row, "terminated_at"));
+    }
+}

@@ -1,0 +1,79 @@
+package dev.kindling.api.config;
+
+import dev.kindling.api.fleet.FleetProvider;
+import dev.kindling.api.fleet.InstanceTypeCatalog;
+import dev.kindling.api.fleet.LocalFleet;
+import dev.kindling.api.reconcile.AgentClient;
+import dev.kindling.api.reconcile.FleetMetrics;
+import dev.kindling.api.reconcile.ReconcileLoop;
+import dev.kindling.api.reconcile.ReconcileSettings;
+import dev.kindling.api.reconcile.ReconcileTrigger;
+import dev.kindling.api.reconcile.Reconciler;
+import dev.kindling.db.store.CopyStore;
+import dev.kindling.db.store.EndpointConfigStore;
+import dev.kindling.db.store.EndpointStore;
+import dev.kindling.db.store.InferenceComponentStore;
+import dev.kindling.db.store.InstanceStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/** The fleet (local emulated instances), the reconciler and its loop. */
+@Configuration(proxyBeanMethods = false)
+public class FleetConfiguration {
+
+    @Bean
+    InstanceTypeCatalog instanceTypeCatalog(KindlingProperties properties) {
+        return new InstanceTypeCatalog(properties.fleet().local().launchDelaySeconds());
+    }
+
+    @Bean(destroyMethod = "close")
+    LocalFleet localFleet(KindlingProperties properties, Environment environment) {
+        KindlingProperties.Local local = properties.fleet().local();
+        String configured = properties.api().controlPlaneUrl();
+        return new LocalFleet(local.timeScale(), Duration.ofMillis(local.heartbeatIntervalMillis()), local.maxInstances(),
+                local.bindHost(), () -> URI.create(configured.isBlank()
+                        ? "http://127.0.0.1:" + environment.getRequiredProperty("local.server.port") : configured));
+    }
+
+    @Bean
+    AgentClient agentClient(WebClient.Builder builder) {
+        return new AgentClient(builder, Duration.ofSeconds(1));
+    }
+
+    @Bean
+    FleetMetrics fleetMetrics(MeterRegistry registry) {
+        return new FleetMetrics(registry);
+    }
+
+    @Bean
+    Reconciler reconciler(EndpointStore endpoints, EndpointConfigStore configs, InferenceComponentStore components,
+                          InstanceStore instances, CopyStore copies, FleetProvider fleet, AgentClient agents,
+                          InstanceTypeCatalog catalog, KindlingProperties properties, Clock clock, FleetMetrics metrics) {
+        KindlingProperties.Reconciler r = properties.reconciler();
+        ReconcileSettings settings = new ReconcileSettings(Duration.ofMillis(r.heartbeatTimeoutMillis()),
+                Duration.ofMillis(r.launchTimeoutMillis()), Duration.ofMillis(r.capacityWaitMillis()),
+                Duration.ofMillis(r.failedCopyRetryDelayMillis()));
+        return new Reconciler(endpoints, configs, components, instances, copies, fleet, agents, catalog, settings, clock,
+                metrics);
+    }
+
+    /** The loop that runs the reconciler; off with kindling.reconciler.enabled=false (tests drive it by hand). */
+    @Bean
+    @ConditionalOnProperty(name = "kindling.reconciler.enabled", havingValue = "true", matchIfMissing = true)
+    ReconcileLoop reconcileLoop(Reconciler reconciler, KindlingProperties properties) {
+        return new ReconcileLoop(reconciler, properties.reconciler().intervalMillis());
+    }
+
+    @Bean
+    @ConditionalOnProperty(name = "kindling.reconciler.enabled", havingValue = "false")
+    ReconcileTrigger manualReconcileTrigger() {
+        return () -> { };
+    }
+}

@@ -1,0 +1,129 @@
+package dev.kindling.api.config;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Kindling's settings, under {@code kindling.*}. Every value has a default; start-up fails with a message naming
+ * the key when one is out of range.
+ */
+@ConfigurationProperties("kindling")
+public record KindlingProperties(
+        @DefaultValue Database database,
+        @DefaultValue Reconciler reconciler,
+        @DefaultValue Fleet fleet,
+        @DefaultValue Api api) {
+
+    public KindlingProperties {
+        List<String> errors = new ArrayList<>();
+        reconciler.check(errors);
+        fleet.check(errors);
+        api.check(errors);
+        database.check(errors);
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("Invalid Kindling configuration: " + String.join("; ", errors));
+        }
+    }
+
+    /**
+     * @param url external PostgreSQL ({@code jdbc:postgresql://host:5432/kindling}); empty runs the embedded one
+     * @param embeddedDataDirectory where the embedded PostgreSQL keeps its data across restarts
+     * @param poolMaxSize most R2DBC connections
+     */
+    public record Database(
+            @DefaultValue("") String url,
+            @DefaultValue("kindling") String username,
+            @DefaultValue("") String password,
+            @DefaultValue("${user.home}/.kindling/postgres") Path embeddedDataDirectory,
+            @DefaultValue("10") int poolMaxSize) {
+        void check(List<String> errors) {
+            range(errors, "kindling.database.pool-max-size", poolMaxSize, 1, 200);
+        }
+    }
+
+    /**
+     * @param intervalMillis time between two reconcile passes (API changes and agent reports also wake it)
+     * @param heartbeatTimeoutMillis an InService instance silent this long is declared dead and replaced
+     * @param launchTimeoutMillis a launched instance whose agent has not registered in this time is replaced
+     * @param capacityWaitMillis a Creating component that still cannot place all its copies after this long fails
+     * @param failedCopyRetryDelayMillis a failed copy is replaced after this delay (not at once, to avoid crash loops)
+     */
+    public record Reconciler(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("500") long intervalMillis,
+            @DefaultValue("5000") long heartbeatTimeoutMillis,
+            @DefaultValue("600000") long launchTimeoutMillis,
+            @DefaultValue("300000") long capacityWaitMillis,
+            @DefaultValue("2000") long failedCopyRetryDelayMillis) {
+        void check(List<String> errors) {
+            range(errors, "kindling.reconciler.interval-millis", intervalMillis, 10, 60_000);
+            range(errors, "kindling.reconciler.heartbeat-timeout-millis", heartbeatTimeoutMillis, 100, 600_000);
+            range(errors, "kindling.reconciler.launch-timeout-millis", launchTimeoutMillis, 100, 3_600_000);
+            range(errors, "kindling.reconciler.capacity-wait-millis", capacityWaitMillis, 0, 86_400_000);
+            range(errors, "kindling.reconciler.failed-copy-retry-delay-millis", failedCopyRetryDelayMillis, 0, 3_600_000);
+        }
+    }
+
+    /**
+     * @param provider which fleet launches instances: {@code local} (emulated instances in this JVM)
+     */
+    public record Fleet(@DefaultValue("local") String provider, @DefaultValue Local local) {
+        void check(List<String> errors) {
+            if (!"local".equals(provider)) {
+                errors.add("kindling.fleet.provider must be 'local' (the EC2 provider comes with the infra issue), was '"
+                        + provider + "'");
+            }
+            local.check(errors);
+        }
+    }
+
+    /**
+     * The local fleet: emulated instances whose launch takes the instance type's real launch time times
+     * {@code timeScale}, so a demo runs in seconds.
+     *
+     * @param timeScale factor on real launch delays (1.0 = as slow as the cloud; 0 = at once)
+     * @param heartbeatIntervalMillis how often emulated agents heartbeat
+     * @param maxInstances most emulated instances alive at once; a launch past it fails with InsufficientCapacity
+     * @param launchDelaySeconds real-world launch delay per instance type, overriding the catalog's
+     * @param bindHost address emulated agents and model servers listen on
+     */
+    public record Local(
+            @DefaultValue("0.02") double timeScale,
+            @DefaultValue("1000") long heartbeatIntervalMillis,
+            @DefaultValue("32") int maxInstances,
+            @DefaultValue Map<String, Double> launchDelaySeconds,
+            @DefaultValue("127.0.0.1") String bindHost) {
+        void check(List<String> errors) {
+            if (!(timeScale >= 0 && timeScale <= 10)) {
+                errors.add("kindling.fleet.local.time-scale must be between 0 and 10, was " + timeScale);
+            }
+            range(errors, "kindling.fleet.local.heartbeat-interval-millis", heartbeatIntervalMillis, 10, 60_000);
+            range(errors, "kindling.fleet.local.max-instances", maxInstances, 0, 1000);
+            launchDelaySeconds.forEach((type, s) -> {
+                if (s == null || s < 0 || s > 3600) {
+                    errors.add("kindling.fleet.local.launch-delay-seconds." + type + " must be between 0 and 3600, was " + s);
+                }
+            });
+        }
+    }
+
+    /**
+     * @param defaultMaxResults page size of a listing when the request names none
+     * @param controlPlaneUrl URL agents report to; empty means this server's own address on 127.0.0.1
+     */
+    public record Api(@DefaultValue("10") int defaultMaxResults, @DefaultValue("") String controlPlaneUrl) {
+        void check(List<String> errors) {
+            range(errors, "kindling.api.default-max-results", defaultMaxResults, 1, 100);
+        }
+    }
+
+    private static void range(List<String> errors, String key, long value, long min, long max) {
+        if (value < min || value > max) {
+            errors.add(key + " must be between " + min + " and " + max + ", was " + value);
+        }
+    }
+}

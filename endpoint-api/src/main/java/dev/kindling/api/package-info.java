@@ -1,0 +1,2 @@
+/** The Kindling control plane: REST API, reconcilers and fleet providers. */
+package dev.kindling.api;

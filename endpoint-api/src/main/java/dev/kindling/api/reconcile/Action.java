@@ -1,0 +1,34 @@
+package dev.kindling.api.reconcile;
+
+import dev.kindling.cache.placement.Resources;
+import dev.kindling.db.model.ComponentStatus;
+import dev.kindling.db.model.Endpoint;
+import dev.kindling.db.model.EndpointStatus;
+import dev.kindling.db.model.InferenceComponent;
+
+/** One change the planner asks for. Each says why, so the reconciler can log it. */
+public sealed interface Action {
+
+    /** Launch one instance for a variant. */
+    record LaunchInstance(Endpoint endpoint, String variantName, String instanceType) implements Action {}
+
+    /** Terminate an instance and forget the copies it ran. */
+    record TerminateInstance(String instanceId, String endpointName, String reason) implements Action {}
+
+    /** Put a new copy of a component on an instance, holding {@code resources} there. */
+    record PlaceCopy(String componentName, String instanceId, long specRevision, Resources resources) implements Action {}
+
+    /** Ask the copy's agent to stop it. */
+    record StopCopy(String copyId, String componentName, String instanceId, String reason) implements Action {}
+
+    /** Forget a copy that no longer runs anywhere. */
+    record DeleteCopy(String copyId, String componentName, String reason) implements Action {}
+
+    record SetEndpointStatus(Endpoint endpoint, EndpointStatus status, String failureReason) implements Action {}
+
+    record SetComponentStatus(InferenceComponent component, ComponentStatus status, String failureReason) implements Action {}
+
+    record DeleteComponent(String componentName, String endpointName) implements Action {}
+
+    record DeleteEndpoint(String endpointName) implements Action {}
+}

@@ -1,0 +1,80 @@
+package dev.kindling.api.reconcile;
+
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * Runs the reconciler on its own thread: every interval, and at once when {@link #kick()} says something changed
+ * (an API write, an agent report). Starts after the web server, so agents can reach the control plane.
+ */
+public final class ReconcileLoop implements SmartLifecycle, ReconcileTrigger {
+
+    private static final Logger log = LoggerFactory.getLogger(ReconcileLoop.class);
+
+    private final Reconciler reconciler;
+    private final long intervalMillis;
+    private final Semaphore wake = new Semaphore(0);
+    private volatile Thread thread;
+    private volatile boolean running;
+
+    public ReconcileLoop(Reconciler reconciler, long intervalMillis) {
+        this.reconciler = reconciler;
+        this.intervalMillis = intervalMillis;
+    }
+
+    /** Asks for a pass soon. Cheap; many kicks before a pass make one pass. */
+    @Override
+    public void kick() {
+        if (wake.availablePermits() == 0) wake.release();
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        thread = Thread.ofPlatform().name("reconciler").daemon().start(this::run);
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                reconciler.reconcileOnce();
+            } catch (RuntimeException e) {
+                log.error("Reconcile pass failed; retrying after the interval", e);
+            }
+            try {
+                if (wake.tryAcquire(intervalMillis, TimeUnit.MILLISECONDS)) {
+                    wake.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 100;
+    }
+}

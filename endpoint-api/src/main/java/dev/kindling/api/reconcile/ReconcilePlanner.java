@@ -1,0 +1,342 @@
+package dev.kindling.api.reconcile;
+
+import dev.kindling.api.fleet.InstanceTypeCatalog;
+import dev.kindling.api.reconcile.Action.DeleteComponent;
+import dev.kindling.api.reconcile.Action.DeleteCopy;
+import dev.kindling.api.reconcile.Action.DeleteEndpoint;
+import dev.kindling.api.reconcile.Action.LaunchInstance;
+import dev.kindling.api.reconcile.Action.PlaceCopy;
+import dev.kindling.api.reconcile.Action.SetComponentStatus;
+import dev.kindling.api.reconcile.Action.SetEndpointStatus;
+import dev.kindling.api.reconcile.Action.StopCopy;
+import dev.kindling.api.reconcile.Action.TerminateInstance;
+import dev.kindling.cache.placement.CopyPlacement;
+import dev.kindling.cache.placement.InstanceSlot;
+import dev.kindling.cache.placement.Resources;
+import dev.kindling.db.model.ComponentStatus;
+import dev.kindling.db.model.ComputeRequirements;
+import dev.kindling.db.model.Copy;
+import dev.kindling.db.model.CopyStatus;
+import dev.kindling.db.model.Endpoint;
+import dev.kindling.db.model.EndpointConfig;
+import dev.kindling.db.model.EndpointStatus;
+import dev.kindling.db.model.InferenceComponent;
+import dev.kindling.db.model.Instance;
+import dev.kindling.db.model.InstanceStatus;
+import dev.kindling.db.model.ProductionVariant;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Decides what the fleet must do to match what users asked for: keeps each variant's instance count, replaces
+ * instances that stop heartbeating or never register, places each desired copy where it fits, stops surplus and
+ * outdated copies, and moves endpoint and component statuses. Pure: the snapshot and {@code now} in, actions out.
+ */
+public final class ReconcilePlanner {
+
+    private final InstanceTypeCatalog catalog;
+    private final ReconcileSettings settings;
+
+    public ReconcilePlanner(InstanceTypeCatalog catalog, ReconcileSettings settings) {
+        this.catalog = catalog;
+        this.settings = settings;
+    }
+
+    public List<Action> plan(FleetSnapshot snapshot, Instant now) {
+        Map<String, List<InferenceComponent>> components = snapshot.components().stream()
+                .collect(Collectors.groupingBy(InferenceComponent::endpointName));
+        Map<String, List<Instance>> instances = snapshot.instances().stream()
+                .collect(Collectors.groupingBy(Instance::endpointName));
+        Map<String, List<Copy>> copies = snapshot.copies().stream().collect(Collectors.groupingBy(Copy::componentName));
+        List<Action> actions = new ArrayList<>();
+        Set<String> endpointNames = new HashSet<>();
+        for (Endpoint e : snapshot.endpoints()) {
+            endpointNames.add(e.name());
+            new EndpointPlan(e, snapshot.configs().get(e.configName()), components.getOrDefault(e.name(), List.of()),
+                    instances.getOrDefault(e.name(), List.of()), copies, now, actions).plan();
+        }
+        // Instances whose endpoint is gone (a crash between deleting the endpoint and terminating them).
+        for (Instance i : snapshot.instances()) {
+            if (!endpointNames.contains(i.endpointName())) {
+                actions.add(new TerminateInstance(i.id(), i.endpointName(), "its endpoint no longer exists"));
+            }
+        }
+        return actions;
+    }
+
+    /** Resources one copy of a component holds on its instance: the minimum memory is what is reserved. */
+    public static Resources copyResources(ComputeRequirements c) {
+        return Resources.of(c.numberOfAcceleratorDevicesRequired(), c.numberOfCpuCoresRequired(), c.minMemoryRequiredInMb());
+    }
+
+    private final class EndpointPlan {
+        private final Endpoint endpoint;
+        private final EndpointConfig config;
+        private final List<InferenceComponent> components;
+        private final List<Instance> instances;
+        private final Map<String, List<Copy>> copiesByComponent;
+        private final Instant now;
+        private final List<Action> out;
+        private final Set<String> terminating = new HashSet<>();
+        /** Resources held on each usable instance, updated as this pass places copies. */
+        private final Map<String, Resources> allocated = new HashMap<>();
+        private final Map<String, Map<String, Integer>> placedByInstance = new HashMap<>();
+
+        EndpointPlan(Endpoint endpoint, EndpointConfig config, List<InferenceComponent> components,
+                     List<Instance> instances, Map<String, List<Copy>> copiesByComponent, Instant now, List<Action> out) {
+            this.endpoint = endpoint;
+            this.config = config;
+            this.components = components.stream().sorted(Comparator.comparing(InferenceComponent::name)).toList();
+            this.instances = instances.stream().sorted(Comparator.comparing(Instance::id)).toList();
+            this.copiesByComponent = copiesByComponent;
+            this.now = now;
+            this.out = out;
+        }
+
+        void plan() {
+            if (endpoint.status() == EndpointStatus.Deleting) {
+                planDeletion();
+                return;
+            }
+            findDeadInstances();
+            boolean instancesReady = endpoint.status() == EndpointStatus.Failed || planInstances();
+            countAllocations();
+            for (InferenceComponent c : components) {
+                planComponent(c);
+            }
+            if ((endpoint.status() == EndpointStatus.Creating || endpoint.status() == EndpointStatus.Updating)
+                    && instancesReady) {
+                out.add(new SetEndpointStatus(endpoint, EndpointStatus.InService, null));
+            }
+        }
+
+        private void planDeletion() {
+            for (Instance i : instances) {
+                out.add(new TerminateInstance(i.id(), endpoint.name(), "endpoint " + endpoint.name() + " is being deleted"));
+            }
+            if (instances.isEmpty()) {
+                for (InferenceComponent c : components) {
+                    out.add(new DeleteComponent(c.name(), endpoint.name()));
+                }
+                out.add(new DeleteEndpoint(endpoint.name()));
+            }
+        }
+
+        private void findDeadInstances() {
+            for (Instance i : instances) {
+                String reason = switch (i.status()) {
+                    case InService -> i.lastHeartbeatAt() != null
+                            && i.lastHeartbeatAt().plus(settings.heartbeatTimeout()).isBefore(now)
+                            ? "missed heartbeats: none since " + i.lastHeartbeatAt() + " (timeout "
+                              + settings.heartbeatTimeout().toMillis() + " ms)" : null;
+                    case Pending -> i.launchedAt().plus(settings.launchTimeout()).isBefore(now)
+                            ? "its agent did not register within " + settings.launchTimeout().toSeconds() + " s of launch"
+                            : null;
+                    case Terminating -> "termination was interrupted";
+                    case Terminated -> null;
+                };
+                if (reason != null) {
+                    terminate(i, reason);
+                }
+            }
+        }
+
+        private void terminate(Instance i, String reason) {
+            if (terminating.add(i.id())) {
+                out.add(new TerminateInstance(i.id(), endpoint.name(), reason));
+            }
+        }
+
+        private boolean alive(Instance i) {
+            return i.status().live() && !terminating.contains(i.id());
+        }
+
+        private boolean usable(Instance i, ProductionVariant v) {
+            return alive(i) && i.variantName().equals(v.variantName()) && i.instanceType().equals(v.instanceType());
+        }
+
+        /** Keeps each variant at its instance count; returns whether every variant has all its instances in service. */
+        private boolean planInstances() {
+            boolean ready = true;
+            for (ProductionVariant v : config.productionVariants()) {
+                List<Instance> good = instances.stream().filter(i -> usable(i, v)).toList();
+                int desired = v.desiredInstanceCount();
+                for (int n = good.size(); n < desired; n++) {
+                    out.add(new LaunchInstance(endpoint, v.variantName(), v.instanceType()));
+                }
+                if (good.size() > desired) {
+                    good.stream().sorted(Comparator.comparing((Instance i) -> i.status() == InstanceStatus.InService)
+                                    .thenComparingInt(this::copiesOn)
+                                    .thenComparing(Instance::launchedAt, Comparator.reverseOrder()))
+                            .limit(good.size() - desired)
+                            .forEach(i -> terminate(i, "surplus: variant " + v.variantName() + " wants " + desired + " instances"));
+                }
+                long inService = good.stream().filter(i -> i.status() == InstanceStatus.InService).count();
+                ready &= Math.min(inService, desired) >= desired;
+            }
+            // Instances of a former config: replaced only once the new ones serve, so copies always have a home.
+            for (Instance i : instances) {
+                if (!alive(i)) continue;
+                ProductionVariant v = config.variant(i.variantName()).orElse(null);
+                if (v == null || !v.instanceType().equals(i.instanceType())) {
+                    if (ready) {
+                        terminate(i, v == null ? "variant " + i.variantName() + " is no longer in endpoint config "
+                                + config.name() : "replaced: variant " + v.variantName() + " now runs " + v.instanceType());
+                    } else {
+                        ready = false;
+                    }
+                }
+            }
+            return ready;
+        }
+
+        private int copiesOn(Instance i) {
+            int n = 0;
+            for (InferenceComponent c : components) {
+                for (Copy copy : copiesByComponent.getOrDefault(c.name(), List.of())) {
+                    if (copy.instanceId().equals(i.id())) n++;
+                }
+            }
+            return n;
+        }
+
+        private void countAllocations() {
+            for (Instance i : instances) {
+                if (alive(i) && i.status() == InstanceStatus.InService) {
+                    allocated.put(i.id(), Resources.NONE);
+                    placedByInstance.put(i.id(), new HashMap<>());
+                }
+            }
+            for (InferenceComponent c : components) {
+                for (Copy copy : copiesByComponent.getOrDefault(c.name(), List.of())) {
+                    if (copy.holdsResources() && allocated.containsKey(copy.instanceId())) {
+                        allocated.merge(copy.instanceId(), new Resources(copy.accelerators(), copy.cpuMillis(),
+                                copy.memoryMb()), Resources::plus);
+                        placedByInstance.get(copy.instanceId()).merge(c.name(), 1, Integer::sum);
+                    }
+                }
+            }
+        }
+
+        private void planComponent(InferenceComponent c) {
+            List<Copy> all = copiesByComponent.getOrDefault(c.name(), List.of());
+            Map<String, Instance> byId = instances.stream().collect(Collectors.toMap(Instance::id, i -> i));
+            List<Copy> active = new ArrayList<>();
+            String failure = null;
+            for (Copy copy : all) {
+                Instance host = byId.get(copy.instanceId());
+                if (host == null || !alive(host)) {
+                    out.add(new DeleteCopy(copy.id(), c.name(), "instance " + copy.instanceId() + " is gone"));
+                } else if (copy.status() == CopyStatus.Failed) {
+                    if (c.status() == ComponentStatus.Creating && copy.specRevision() == c.specRevision()) {
+                        failure = failure != null ? failure : "copy " + copy.id() + " on instance " + copy.instanceId()
+                                + " failed to start: " + copy.failureReason();
+                        out.add(new DeleteCopy(copy.id(), c.name(), "failed: " + copy.failureReason()));
+                    } else if (!copy.createdAt().plus(settings.failedCopyRetryDelay()).isAfter(now)) {
+                        out.add(new DeleteCopy(copy.id(), c.name(), "failed, to be replaced: " + copy.failureReason()));
+                    }
+                } else {
+                    active.add(copy);
+                }
+            }
+            if (c.status() == ComponentStatus.Deleting) {
+                for (Copy copy : active) {
+                    if (copy.status() != CopyStatus.Stopping) {
+                        out.add(new StopCopy(copy.id(), c.name(), copy.instanceId(), "component is being deleted"));
+                    }
+                }
+                if (all.isEmpty()) {
+                    out.add(new DeleteComponent(c.name(), endpoint.name()));
+                }
+                return;
+            }
+            if (failure != null) {
+                out.add(new SetComponentStatus(c, ComponentStatus.Failed, failure));
+                return;
+            }
+            if (c.status() == ComponentStatus.Failed || endpoint.status() == EndpointStatus.Failed) {
+                return;
+            }
+            ProductionVariant variant = config.variant(c.variantName()).orElse(null);
+            if (variant == null) {
+                return; // the API refuses configs that drop a variant in use; nothing safe to do here
+            }
+            List<Copy> serving = active.stream().filter(x -> x.status() != CopyStatus.Stopping).toList();
+            List<Copy> current = new ArrayList<>();
+            List<Copy> old = new ArrayList<>();
+            for (Copy copy : serving) {
+                boolean onGoodInstance = usable(byId.get(copy.instanceId()), variant);
+                (copy.specRevision() == c.specRevision() && onGoodInstance ? current : old).add(copy);
+            }
+            int desired = c.desiredCopyCount();
+            int shortfall = 0;
+            if (current.size() < desired) {
+                shortfall = place(c, variant, desired - current.size());
+                if (shortfall > 0 && !old.isEmpty()) {
+                    Copy oldest = old.stream().min(Comparator.comparing(Copy::createdAt)).orElseThrow();
+                    out.add(new StopCopy(oldest.id(), c.name(), oldest.instanceId(),
+                            "makes room for a copy of revision " + c.specRevision()));
+                    old.remove(oldest);
+                }
+            } else if (current.size() > desired) {
+                current.stream()
+                        .sorted(Comparator.comparing((Copy x) -> x.status() == CopyStatus.InService)
+                                .thenComparing(Copy::createdAt, Comparator.reverseOrder()))
+                        .limit(current.size() - desired)
+                        .forEach(x -> out.add(new StopCopy(x.id(), c.name(), x.instanceId(),
+                                "surplus: " + c.name() + " wants " + desired + " copies")));
+            }
+            long currentInService = current.stream().filter(x -> x.status() == CopyStatus.InService).count();
+            if (currentInService >= desired) {
+                for (Copy x : old) {
+                    out.add(new StopCopy(x.id(), c.name(), x.instanceId(), x.specRevision() != c.specRevision()
+                            ? "replaced by revision " + c.specRevision() : "its instance is being replaced"));
+                }
+                if ((c.status() == ComponentStatus.Creating || c.status() == ComponentStatus.Updating)
+                        && endpoint.status() != EndpointStatus.Creating) {
+                    out.add(new SetComponentStatus(c, ComponentStatus.InService, null));
+                }
+            } else if (c.status() == ComponentStatus.Creating && shortfall > 0
+                    && c.statusSince().plus(settings.capacityWait()).isBefore(now)) {
+                Resources need = copyResources(c.specification().computeResourceRequirements());
+                out.add(new SetComponentStatus(c, ComponentStatus.Failed, "InsufficientCapacity: " + (desired - shortfall)
+                        + " of " + desired + " copies placed after " + settings.capacityWait().toSeconds()
+                        + " s; no in-service instance of variant " + variant.variantName() + " (" + variant.instanceType()
+                        + ") has " + need + " free"));
+            }
+        }
+
+        /** Places {@code count} copies on the variant's in-service instances; returns how many found no room. */
+        private int place(InferenceComponent c, ProductionVariant variant, int count) {
+            Resources need = copyResources(c.specification().computeResourceRequirements());
+            Resources capacity = catalog.get(variant.instanceType()).capacity();
+            List<InstanceSlot> slots = new ArrayList<>();
+            for (Instance i : instances) {
+                if (usable(i, variant) && allocated.containsKey(i.id())) {
+                    slots.add(new InstanceSlot(i.id(), capacity, allocated.get(i.id()), placedByInstance.get(i.id())));
+                }
+            }
+            CopyPlacement.Result result = CopyPlacement.place(slots, c.name(), need, count);
+            for (String instanceId : result.instanceIds()) {
+                out.add(new PlaceCopy(c.name(), instanceId, c.specRevision(), need));
+                allocated.merge(instanceId, need, Resources::plus);
+                placedByInstance.get(instanceId).merge(c.name(), 1, Integer::sum);
+            }
+            return result.unplaced();
+        }
+    }
+
+    /** For logs and tests: how many actions of each kind a plan holds. */
+    public static Map<String, Long> summary(List<Action> actions) {
+        return actions.stream().collect(Collectors.groupingBy(a -> a.getClass().getSimpleName(), LinkedHashMap::new,
+                Collectors.counting()));
+    }
+}

@@ -1,0 +1,66 @@
+package dev.kindling.api.service;
+
+import java.util.List;
+
+/** A request the control plane refuses, with a code the web layer maps to an HTTP status and problem type. */
+public final class ApiException extends RuntimeException {
+
+    /** Why a request was refused. */
+    public enum Code {
+        VALIDATION(400), NOT_FOUND(404), ALREADY_EXISTS(409), CONFLICT(409), PRECONDITION_FAILED(412);
+
+        public final int status;
+
+        Code(int status) {
+            this.status = status;
+        }
+    }
+
+    /** One broken rule: the field (a JSON path such as {@code productionVariants[0].instanceType}) and the rule. */
+    public record Violation(String field, String rule) {}
+
+    private final Code code;
+    private final List<Violation> violations;
+
+    private ApiException(Code code, String message, List<Violation> violations) {
+        super(message);
+        this.code = code;
+        this.violations = List.copyOf(violations);
+    }
+
+    public static ApiException invalid(List<Violation> violations) {
+        String detail = violations.size() == 1 ? violations.getFirst().field() + " " + violations.getFirst().rule()
+                : violations.size() + " fields are invalid: " + String.join("; ",
+                        violations.stream().map(v -> v.field() + " " + v.rule()).toList());
+        return new ApiException(Code.VALIDATION, detail, violations);
+    }
+
+    public static ApiException invalid(String field, String rule) {
+        return invalid(List.of(new Violation(field, rule)));
+    }
+
+    public static ApiException notFound(String kind, String name) {
+        return new ApiException(Code.NOT_FOUND, kind + " " + name + " does not exist", List.of());
+    }
+
+    public static ApiException alreadyExists(String kind, String name) {
+        return new ApiException(Code.ALREADY_EXISTS, kind + " " + name + " already exists", List.of());
+    }
+
+    public static ApiException conflict(String message) {
+        return new ApiException(Code.CONFLICT, message, List.of());
+    }
+
+    public static ApiException preconditionFailed(String kind, String name, long current) {
+        return new ApiException(Code.PRECONDITION_FAILED, kind + " " + name + " has changed: If-Match does not match its "
+                + "current ETag \"" + current + "\"; read it again and retry", List.of());
+    }
+
+    public Code code() {
+        return code;
+    }
+
+    public List<Violation> violations() {
+        return violations;
+    }
+}

@@ -1,0 +1,169 @@
+package dev.kindling.api.service;
+
+import dev.kindling.agent.protocol.CopyAssignment;
+import dev.kindling.agent.protocol.CopyReport;
+import dev.kindling.agent.protocol.Heartbeat;
+import dev.kindling.agent.protocol.HeartbeatResponse;
+import dev.kindling.agent.protocol.Registration;
+import dev.kindling.api.fleet.InstanceType;
+import dev.kindling.api.fleet.InstanceTypeCatalog;
+import dev.kindling.api.model.Views.InstanceTypeView;
+import dev.kindling.api.model.Views.InstanceView;
+import dev.kindling.api.model.Views.ResourcesView;
+import dev.kindling.api.reconcile.ReconcileTrigger;
+import dev.kindling.db.model.ComponentSpec;
+import dev.kindling.db.model.Copy;
+import dev.kindling.db.model.CopyStatus;
+import dev.kindling.db.model.InferenceComponent;
+import dev.kindling.db.model.Instance;
+import dev.kindling.db.store.CopyStore;
+import dev.kindling.db.store.InferenceComponentStore;
+import dev.kindling.db.store.InstanceStore;
+import dev.kindling.db.store.ListQuery;
+import dev.kindling.db.store.Page;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.springframework.stereotype.Service;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The fleet as the API shows it (instances, their capacity and the copies they hold) and as agents talk to it:
+ * registration, and heartbeats whose answer is the set of copies the instance should run.
+ */
+@Service
+public class FleetService {
+
+    private final InstanceStore instances;
+    private final CopyStore copies;
+    private final InferenceComponentStore components;
+    private final InstanceTypeCatalog catalog;
+    private final ReconcileTrigger reconciler;
+    private final Clock clock;
+
+    public FleetService(InstanceStore instances, CopyStore copies, InferenceComponentStore components,
+                        InstanceTypeCatalog catalog, ReconcileTrigger reconciler, Clock clock) {
+        this.instances = instances;
+        this.copies = copies;
+        this.components = components;
+        this.catalog = catalog;
+        this.reconciler = reconciler;
+        this.clock = clock;
+    }
+
+    public List<InstanceTypeView> instanceTypes() {
+        return catalog.all().stream().map(t -> new InstanceTypeView(t.name(), t.accelerators(), t.acceleratorModel(),
+                t.vcpus(), t.memoryMb(), t.launchDelaySeconds())).toList();
+    }
+
+    public Mono<Page<InstanceView>> list(ListQuery q) {
+        return instances.list(q).flatMap(page -> Flux.fromIterable(page.items()).concatMap(this::view).collectList()
+                .map(views -> new Page<>(views, page.nextToken())));
+    }
+
+    public Mono<InstanceView> get(String id) {
+        return instances.find(id).switchIfEmpty(Mono.error(() -> ApiException.notFound("instance", id))).flatMap(this::view);
+    }
+
+    private Mono<InstanceView> view(Instance i) {
+        return copies.findByInstance(i.id()).collectList().map(cs -> {
+            InstanceType type = catalog.find(i.instanceType()).orElse(null);
+            long acc = 0, cpu = 0, mem = 0;
+            for (Copy c : cs) {
+                if (c.holdsResources()) {
+                    acc += c.accelerators();
+                    cpu += c.cpuMillis();
+                    mem += c.memoryMb();
+                }
+            }
+            ResourcesView capacity = type == null ? null
+                    : new ResourcesView(type.accelerators(), type.vcpus(), type.memoryMb());
+            return new InstanceView(i.id(), i.endpointName(), i.variantName(), i.instanceType(), i.status().name(),
+                    capacity, new ResourcesView((int) acc, cpu / 1000.0, mem), cs.stream().map(Copy::id).toList(),
+                    i.agentUrl(), i.failureReason(), i.launchedAt(), i.registeredAt(), i.lastHeartbeatAt(), i.terminatedAt());
+        });
+    }
+
+    /** An agent registers; unknown or terminated instances get a 404 so their agent shuts down. */
+    public Mono<Void> register(String instanceId, Registration r) {
+        Violations v = new Violations();
+        if (v.required(r.agentUrl(), "agentUrl")) {
+            v.check(r.agentUrl().startsWith("http://") || r.agentUrl().startsWith("https://"), "agentUrl",
+                    "must be an http(s) URL");
+        }
+        if (!v.isEmpty()) return Mono.error(v.toException());
+        return instances.find(instanceId)
+                .switchIfEmpty(Mono.error(() -> ApiException.notFound("instance", instanceId)))
+                .flatMap(i -> {
+                    if (r.instanceType() != null && !r.instanceType().equals(i.instanceType())) {
+                        return Mono.error(ApiException.invalid("instanceType", "must be " + i.instanceType()
+                                + ", the type this instance was launched as"));
+                    }
+                    return instances.register(instanceId, r.agentUrl(), clock.instant());
+                })
+                .flatMap(ok -> ok ? Mono.<Void>empty() : Mono.error(ApiException.notFound("live instance", instanceId)))
+                .doOnSuccess(x -> reconciler.kick());
+    }
+
+    /**
+     * Records an agent's report and answers with the copies the instance should run. Copies the control plane
+     * asked to stop and the agent no longer reports are gone, so they are forgotten here.
+     */
+    public Mono<HeartbeatResponse> heartbeat(String instanceId, Heartbeat hb) {
+        Instant now = clock.instant();
+        return instances.heartbeat(instanceId, now)
+                .flatMap(ok -> ok ? copies.findByInstance(instanceId).collectList()
+                        : Mono.error(ApiException.notFound("live instance", instanceId)))
+                .flatMap(known -> {
+                    Map<String, Copy> byId = known.stream().collect(Collectors.toMap(Copy::id, c -> c));
+                    Set<String> reported = hb.copies().stream().map(CopyReport::copyId).collect(Collectors.toSet());
+                    boolean changed = false;
+                    List<Mono<Boolean>> writes = new java.util.ArrayList<>();
+                    for (CopyReport r : hb.copies()) {
+                        Copy c = byId.get(r.copyId());
+                        if (c == null || r.state() == null) continue;
+                        CopyStatus status = CopyStatus.valueOf(r.state().name());
+                        if (c.status() != status && c.status() != CopyStatus.Stopping && c.status() != CopyStatus.Failed) {
+                            changed = true;
+                        }
+                        writes.add(copies.reportObserved(c.id(), instanceId, status, r.modelServerUrl(), r.failureReason(), r.readyAt()));
+                    }
+                    for (Copy c : known) {
+                        if (c.status() == CopyStatus.Stopping && !reported.contains(c.id())) {
+                            writes.add(copies.delete(c.id()));
+                            changed = true;
+                        }
+                    }
+                    boolean kick = changed;
+                    return Flux.concat(writes).then(Mono.fromRunnable(() -> {
+                        if (kick) reconciler.kick();
+                    })).then(assignments(instanceId));
+                });
+    }
+
+    private Mono<HeartbeatResponse> assignments(String instanceId) {
+        return copies.findByInstance(instanceId)
+                .filter(c -> c.status() != CopyStatus.Stopping && c.status() != CopyStatus.Failed)
+                .collectList()
+                .flatMap(cs -> {
+                    Map<String, Mono<InferenceComponent>> lookups = new HashMap<>();
+                    return Flux.fromIterable(cs)
+                            .concatMap(c -> lookups.computeIfAbsent(c.componentName(), n -> components.find(n).cache())
+                                    .map(ic -> assignment(c, ic.specification())))
+                            .collectList()
+                            .map(HeartbeatResponse::new);
+                });
+    }
+
+    private static CopyAssignment assignment(Copy c, ComponentSpec spec) {
+        return new CopyAssignment(c.id(), c.componentName(), c.specRevision(), spec.container().image(),
+                spec.container().artifactUrl(), spec.container().environment(), c.memoryMb(),
+                spec.startupParameters().modelDataDownloadTimeoutInSeconds(),
+                spec.startupParameters().containerStartupHealthCheckTimeoutInSeconds());
+    }
+}

@@ -1,0 +1,24 @@
+package dev.kindling.agent;
+
+import java.net.URI;
+import java.time.Duration;
+
+/**
+ * How an agent runs.
+ *
+ * @param instanceId the id the fleet gave this instance at launch
+ * @param controlPlaneUrl base URL of the control plane's API
+ * @param heartbeatInterval time between heartbeats; the control plane declares the instance dead after several
+ * @param bindHost address the agent API and model servers listen on
+ */
+public record AgentSettings(String instanceId, String instanceType, URI controlPlaneUrl, Duration heartbeatInterval,
+                            String bindHost) {
+
+    public AgentSettings {
+        if (instanceId == null || instanceId.isBlank()) throw new IllegalArgumentException("instanceId is required");
+        if (controlPlaneUrl == null) throw new IllegalArgumentException("controlPlaneUrl is required");
+        if (heartbeatInterval == null || heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
+            throw new IllegalArgumentException("heartbeatInterval must be positive");
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package dev.kindling.agent;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.kindling.agent.internal.Json;
+import dev.kindling.agent.protocol.AgentPaths;
+import dev.kindling.agent.protocol.CopyAssignment;
+import dev.kindling.agent.protocol.CopyReport;
+import dev.kindling.agent.protocol.Heartbeat;
+import dev.kindling.agent.protocol.HeartbeatResponse;
+import dev.kindling.agent.protocol.Registration;
+import dev.kindling.agent.runtime.ModelCopy;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An instance agent. It serves a small API (health, sync), registers with the control plane, and then
+ * heartbeats: each heartbeat reports every copy it runs, and the answer is the set of copies it should run, which
+ * it converges on by starting the missing ones and stopping the rest. When the control plane answers that the
+ * instance is gone (404 or 410), the agent stops everything and closes.
+ */
+public final class InstanceAgent implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(InstanceAgent.class);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    private final AgentSettings settings;
+    private final HttpServer api;
+    private final HttpClient http;
+    private final ScheduledExecutorService ticker;
+    private final Map<String, ModelCopy> copies = new ConcurrentHashMap<>();
+    private final AtomicBoolean registered = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Object beatLock = new Object();
+
+    private InstanceAgent(AgentSettings settings) {
+        this.settings = settings;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        this.ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
+                .name("agent-" + settings.instanceId()).factory());
+        try {
+            this.api = HttpServer.create(new InetSocketAddress(settings.bindHost(), 0), 64);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not open the agent API on " + settings.bindHost(), e);
+        }
+        api.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        api.createContext(AgentPaths.HEALTH, ex -> Json.respond(ex, 200, Map.of("instanceId", settings.instanceId(),
+                "copies", copies.size())));
+        api.createContext(AgentPaths.SYNC, ex -> {
+            requestHeartbeat();
+            Json.respond(ex, 202, Map.of("instanceId", settings.instanceId()));
+        });
+    }
+
+    /** Starts an agent: its API listens at once; registration and heartbeats run in the background. */
+    public static InstanceAgent start(AgentSettings settings) {
+        InstanceAgent agent = new InstanceAgent(settings);
+        agent.api.start();
+        long periodMillis = settings.heartbeatInterval().toMillis();
+        agent.ticker.scheduleWithFixedDelay(agent::tick, 0, periodMillis, TimeUnit.MILLISECONDS);
+        log.atInfo().addKeyValue("instance", settings.instanceId()).addKeyValue("agentUrl", agent.url())
+                .log("Instance agent started");
+        return agent;
+    }
+
+    public String instanceId() {
+        return settings.instanceId();
+    }
+
+    public URI url() {
+        return URI.create("http://" + settings.bindHost() + ":" + api.getAddress().getPort());
+    }
+
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /** The copies this agent runs, by id (for tests and the agent's own reporting). */
+    public Set<String> copyIds() {
+        return Set.copyOf(copies.keySet());
+    }
+
+    private void tick() {
+        if (closed.get()) return;
+        synchronized (beatLock) {
+            try {
+                if (!registered.get()) {
+                    register();
+                }
+                if (registered.get()) {
+                    heartbeat();
+                }
+            } catch (IOException e) {
+                log.atWarn().addKeyValue("instance", settings.instanceId()).addKeyValue("controlPlane", settings.controlPlaneUrl())
+                        .log("Control plane unreachable, retrying at the next heartbeat: {}", e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.atError().addKeyValue("instance", settings.instanceId()).setCause(e).log("Heartbeat failed");
+            }
+        }
+    }
+
+    private void register() throws IOException, InterruptedException {
+        HttpResponse<String> r = post(AgentPaths.register(settings.instanceId()),
+                new Registration(settings.instanceType(), url().toString()));
+        if (r.statusCode() / 100 == 2) {
+            registered.set(true);
+            log.atInfo().addKeyValue("instance", settings.instanceId()).log("Registered with the control plane");
+        } else if (gone(r)) {
+            shutDown("the control plane does not know this instance (HTTP " + r.statusCode() + ")");
+        } else {
+            log.atWarn().addKeyValue("instance", settings.instanceId()).addKeyValue("status", r.statusCode())
+                    .log("Registration refused: {}", r.body());
+        }
+    }
+
+    private void heartbeat() throws IOException, InterruptedException {
+        List<CopyReport> reports = copies.values().stream().map(ModelCopy::report).toList();
+        HttpResponse<String> r = post(AgentPaths.heartbeat(settings.instanceId()), new Heartbeat(reports));
+        if (gone(r)) {
+            shutDown("the control plane says this instance is gone (HTTP " + r.statusCode() + ")");
+            return;
+        }
+        if (r.statusCode() / 100 != 2) {
+            log.atWarn().addKeyValue("instance", settings.instanceId()).addKeyValue("status", r.statusCode())
+                    .log("Heartbeat refused: {}", r.body());
+            return;
+        }
+        converge(Json.read(r.body(), HeartbeatResponse.class).copies());
+    }
+
+    private void converge(List<CopyAssignment> desired) {
+        Map<String, CopyAssignment> wanted = desired.stream()
+                .collect(Collectors.toMap(CopyAssignment::copyId, a -> a, (a, b) -> a));
+        for (String id : new ArrayList<>(copies.keySet())) {
+            if (!wanted.containsKey(id)) {
+                ModelCopy gone = copies.remove(id);
+                gone.stop();
+                log.atInfo().addKeyValue("instance", settings.instanceId()).addKeyValue("copy", id)
+                        .addKeyValue("component", gone.assignment().componentName()).log("Copy stopped");
+            }
+        }
+        for (CopyAssignment a : wanted.values()) {
+            copies.computeIfAbsent(a.copyId(), id -> {
+                log.atInfo().addKeyValue("instance", settings.instanceId()).addKeyValue("copy", id)
+                        .addKeyValue("component", a.componentName()).log("Copy starting");
+                return ModelCopy.start(a, settings.bindHost(), this::requestHeartbeat);
+            });
+        }
+    }
+
+    /** Heartbeats soon, so a copy's new state reaches the control plane without waiting for the next period. */
+    private void requestHeartbeat() {
+        if (!closed.get()) {
+            try {
+                ticker.execute(this::tick);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // closing: nothing more to report
+            }
+        }
+    }
+
+    private static boolean gone(HttpResponse<?> r) {
+        return r.statusCode() == 404 || r.statusCode() == 410;
+    }
+
+    private HttpResponse<String> post(String path, Object body) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(settings.controlPlaneUrl().resolve(path))
+                .timeout(REQUEST_TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body)))
+                .build();
+        return http.send(req, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void shutDown(String why) {
+        log.atInfo().addKeyValue("instance", settings.instanceId()).log("Agent shutting down: {}", why);
+        close();
+    }
+
+    /** Stops every copy and the agent; the instance stops heartbeating. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        ticker.shutdownNow();
+        copies.values().forEach(ModelCopy::stop);
+        copies.clear();
+        api.stop(0);
+        http.close();
+    }
+}

@@ -1,0 +1,139 @@
+package dev.kindling.agent.runtime;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import dev.kindling.agent.internal.Json;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An emulated model server that honours the SageMaker container contract: {@code GET /ping} answers 200 once the
+ * model is loaded, {@code POST /invocations} answers the request. It echoes what it was sent and who answered.
+ *
+ * <p>Its behaviour follows the copy's environment, so tests and demos can shape it:
+ * {@code KINDLING_EMULATED_STARTUP_MILLIS} (time before /ping answers 200), {@code KINDLING_EMULATED_LATENCY_MILLIS}
+ * (time per invocation), {@code KINDLING_EMULATED_EXIT_ON_START} (the server exits with this message at start, as a
+ * crashing container would).
+ */
+public final class EmulatedModelServer {
+
+    private final HttpServer http;
+    private final ExecutorService executor;
+    private final Instant readyAt;
+    private final Duration latency;
+    private final String component;
+    private final String copyId;
+    private final AtomicLong invocations = new AtomicLong();
+    private volatile String exitReason;
+
+    private EmulatedModelServer(String bindHost, String component, String copyId, Map<String, String> env) {
+        this.component = component;
+        this.copyId = copyId;
+        this.readyAt = Instant.now().plusMillis(longEnv(env, "KINDLING_EMULATED_STARTUP_MILLIS"));
+        this.latency = Duration.ofMillis(longEnv(env, "KINDLING_EMULATED_LATENCY_MILLIS"));
+        try {
+            http = HttpServer.create(new InetSocketAddress(bindHost, 0), 512);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not open a port for the model server on " + bindHost, e);
+        }
+        executor = Executors.newVirtualThreadPerTaskExecutor();
+        http.setExecutor(executor);
+        http.createContext("/ping", this::ping);
+        http.createContext("/invocations", this::invoke);
+    }
+
+    static EmulatedModelServer start(String bindHost, String component, String copyId, Map<String, String> env) {
+        EmulatedModelServer s = new EmulatedModelServer(bindHost, component, copyId, env);
+        String exit = env.get("KINDLING_EMULATED_EXIT_ON_START");
+        if (exit != null && !exit.isBlank()) {
+            s.exitReason = exit;
+            return s;
+        }
+        s.http.start();
+        return s;
+    }
+
+    public URI url() {
+        return URI.create("http://" + http.getAddress().getHostString() + ":" + http.getAddress().getPort());
+    }
+
+    boolean exited() {
+        return exitReason != null;
+    }
+
+    String exitReason() {
+        return exitReason;
+    }
+
+    private void ping(HttpExchange ex) throws IOException {
+        boolean ready = !Instant.now().isBefore(readyAt);
+        send(ex, ready ? 200 : 503, ready ? "{\"status\":\"Healthy\"}" : "{\"status\":\"Loading\"}");
+    }
+
+    private void invoke(HttpExchange ex) throws IOException {
+        if (!"POST".equals(ex.getRequestMethod())) {
+            send(ex, 405, "{\"message\":\"use POST\"}");
+            return;
+        }
+        byte[] body;
+        try (InputStream in = ex.getRequestBody()) {
+            body = in.readAllBytes();
+        }
+        if (!latency.isZero()) {
+            try {
+                Thread.sleep(latency);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        long n = invocations.incrementAndGet();
+        String contentType = ex.getRequestHeaders().getFirst("Content-Type");
+        String echo = new String(body, StandardCharsets.UTF_8);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("component", component);
+        answer.put("copy", copyId);
+        answer.put("invocation", n);
+        answer.put("contentType", contentType);
+        answer.put("bytes", body.length);
+        answer.put("echo", echo);
+        send(ex, 200, Json.write(answer));
+    }
+
+    private static void send(HttpExchange ex, int status, String json) throws IOException {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private static long longEnv(Map<String, String> env, String key) {
+        String v = env.get(key);
+        if (v == null || v.isBlank()) return 0;
+        try {
+            return Math.max(0, Long.parseLong(v.trim()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    void stop() {
+        boolean started = exitReason == null;
+        exitReason = started ? "stopped" : exitReason;
+        if (started) http.stop(0);
+        executor.shutdownNow();
+    }
+}
