@@ -43,8 +43,8 @@ public class FleetConfiguration {
     }
 
     @Bean
-    AgentClient agentClient(WebClient.Builder builder) {
-        return new AgentClient(builder, Duration.ofSeconds(1));
+    AgentClient agentClient() {
+        return new AgentClient(WebClient.builder(), Duration.ofSeconds(1));
     }
 
     @Bean

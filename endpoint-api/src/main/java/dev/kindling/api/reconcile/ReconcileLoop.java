@@ -1,5 +1,6 @@
 package dev.kindling.api.reconcile;
 
+import java.time.Instant;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -19,6 +20,8 @@ public final class ReconcileLoop implements SmartLifecycle, ReconcileTrigger {
     private final Semaphore wake = new Semaphore(0);
     private volatile Thread thread;
     private volatile boolean running;
+    private volatile Instant lastPass;
+    private volatile String lastError;
 
     public ReconcileLoop(Reconciler reconciler, long intervalMillis) {
         this.reconciler = reconciler;
@@ -41,7 +44,10 @@ public final class ReconcileLoop implements SmartLifecycle, ReconcileTrigger {
         while (running) {
             try {
                 reconciler.reconcileOnce();
+                lastPass = Instant.now();
+                lastError = null;
             } catch (RuntimeException e) {
+                lastError = e.toString();
                 log.error("Reconcile pass failed; retrying after the interval", e);
             }
             try {
@@ -66,6 +72,20 @@ public final class ReconcileLoop implements SmartLifecycle, ReconcileTrigger {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** When the last pass completed, or null before the first. */
+    public Instant lastPass() {
+        return lastPass;
+    }
+
+    /** Why the last pass failed, or null if it succeeded. */
+    public String lastError() {
+        return lastError;
+    }
+
+    public long intervalMillis() {
+        return intervalMillis;
     }
 
     @Override

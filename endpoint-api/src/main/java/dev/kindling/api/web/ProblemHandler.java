@@ -3,7 +3,6 @@ package dev.kindling.api.web;
 import dev.kindling.api.service.ApiException;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
@@ -29,6 +28,9 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
 public class ProblemHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+
+    /** One entry of a problem's {@code errors}: the field and the rule it broke. */
+    public record FieldError(String field, String rule) {}
     static final String TYPE_BASE = "https://kindling.dev/problems/";
 
     @ExceptionHandler(ApiException.class)
@@ -48,7 +50,7 @@ public class ProblemHandler {
             case PRECONDITION_FAILED -> "Precondition failed";
         };
         return problem(HttpStatus.valueOf(e.code().status), type, title, e.getMessage(), e.violations().stream()
-                .map(v -> Map.of("field", v.field(), "rule", v.rule())).toList(), exchange);
+                .map(v -> new FieldError(v.field(), v.rule())).toList(), exchange);
     }
 
     @ExceptionHandler(ServerWebInputException.class)
@@ -61,14 +63,14 @@ public class ProblemHandler {
         if (cause instanceof UnrecognizedPropertyException u) {
             String field = path(u);
             return problem(HttpStatus.BAD_REQUEST, "validation-error", "Invalid request", field + " is not a known field",
-                    List.of(Map.of("field", field, "rule", "is not a known field; known fields here are "
+                    List.of(new FieldError(field, "is not a known field; known fields here are "
                             + u.getKnownPropertyIds())), exchange);
         }
         if (cause instanceof MismatchedInputException m && !m.getPath().isEmpty()) {
             String field = path(m);
             String expected = m.getTargetType() == null ? "another type" : simpleType(m.getTargetType());
             return problem(HttpStatus.BAD_REQUEST, "validation-error", "Invalid request", field + " must be " + expected,
-                    List.of(Map.of("field", field, "rule", "must be " + expected)), exchange);
+                    List.of(new FieldError(field, "must be " + expected)), exchange);
         }
         if (cause instanceof JacksonException j) {
             return problem(HttpStatus.BAD_REQUEST, "malformed-request", "Malformed request",
@@ -78,7 +80,7 @@ public class ProblemHandler {
         if (e.getMethodParameter() != null && e.getMethodParameter().getParameterName() != null) {
             String name = e.getMethodParameter().getParameterName();
             return problem(HttpStatus.BAD_REQUEST, "validation-error", "Invalid request", detail,
-                    List.of(Map.of("field", name, "rule", "must be a valid " + simpleType(e.getMethodParameter().getParameterType()))), exchange);
+                    List.of(new FieldError(name, "must be a valid " + simpleType(e.getMethodParameter().getParameterType()))), exchange);
         }
         return problem(HttpStatus.BAD_REQUEST, "malformed-request", "Malformed request", detail, List.of(), exchange);
     }
@@ -101,7 +103,7 @@ public class ProblemHandler {
     }
 
     private static ResponseEntity<ProblemDetail> problem(HttpStatusCode status, String type, String title, String detail,
-                                                         List<Map<String, String>> errors, ServerWebExchange exchange) {
+                                                         List<FieldError> errors, ServerWebExchange exchange) {
         ProblemDetail p = ProblemDetail.forStatusAndDetail(status, detail);
         p.setType(URI.create(TYPE_BASE + type));
         p.setTitle(title);
