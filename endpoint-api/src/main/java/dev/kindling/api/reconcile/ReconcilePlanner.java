@@ -112,8 +112,9 @@ public final class ReconcilePlanner {
             for (InferenceComponent c : components) {
                 planComponent(c);
             }
+            boolean outgoingLeft = retireOutgoingInstances(instancesReady);
             if ((endpoint.status() == EndpointStatus.Creating || endpoint.status() == EndpointStatus.Updating)
-                    && instancesReady) {
+                    && instancesReady && !outgoingLeft) {
                 out.add(new SetEndpointStatus(endpoint, EndpointStatus.InService, null));
             }
         }
@@ -180,22 +181,35 @@ public final class ReconcilePlanner {
                             .forEach(i -> terminate(i, "surplus: variant " + v.variantName() + " wants " + desired + " instances"));
                 }
                 long inService = good.stream().filter(i -> i.status() == InstanceStatus.InService).count();
-                ready &= Math.min(inService, desired) >= desired;
-            }
-            // Instances of a former config: replaced only once the new ones serve, so copies always have a home.
-            for (Instance i : instances) {
-                if (!alive(i)) continue;
-                ProductionVariant v = config.variant(i.variantName()).orElse(null);
-                if (v == null || !v.instanceType().equals(i.instanceType())) {
-                    if (ready) {
-                        terminate(i, v == null ? "variant " + i.variantName() + " is no longer in endpoint config "
-                                + config.name() : "replaced: variant " + v.variantName() + " now runs " + v.instanceType());
-                    } else {
-                        ready = false;
-                    }
-                }
+                ready &= inService >= desired;
             }
             return ready;
+        }
+
+        /** An instance of a former config: its variant is gone, or now runs another instance type. */
+        private boolean outgoing(Instance i) {
+            ProductionVariant v = config.variant(i.variantName()).orElse(null);
+            return v == null || !v.instanceType().equals(i.instanceType());
+        }
+
+        /**
+         * Terminates instances of a former config once the new instances serve and the outgoing instance holds no
+         * copies (their replacements serve first, then they are stopped), so an update never drops a copy.
+         * Returns whether any outgoing instance remains.
+         */
+        private boolean retireOutgoingInstances(boolean newInstancesReady) {
+            boolean left = false;
+            for (Instance i : instances) {
+                if (!alive(i) || !outgoing(i)) continue;
+                if (newInstancesReady && copiesOn(i) == 0) {
+                    ProductionVariant v = config.variant(i.variantName()).orElse(null);
+                    terminate(i, v == null ? "variant " + i.variantName() + " is no longer in endpoint config "
+                            + config.name() : "replaced: variant " + v.variantName() + " now runs " + v.instanceType());
+                } else {
+                    left = true;
+                }
+            }
+            return left;
         }
 
         private int copiesOn(Instance i) {
@@ -263,6 +277,12 @@ public final class ReconcilePlanner {
                 return;
             }
             if (c.status() == ComponentStatus.Failed || endpoint.status() == EndpointStatus.Failed) {
+                // Nothing is placed for a failed component, but it must not hold up an endpoint update.
+                for (Copy copy : active) {
+                    if (copy.status() != CopyStatus.Stopping && outgoing(byId.get(copy.instanceId()))) {
+                        out.add(new StopCopy(copy.id(), c.name(), copy.instanceId(), "its instance is being replaced"));
+                    }
+                }
                 return;
             }
             ProductionVariant variant = config.variant(c.variantName()).orElse(null);
@@ -280,8 +300,10 @@ public final class ReconcilePlanner {
             int shortfall = 0;
             if (current.size() < desired) {
                 shortfall = place(c, variant, desired - current.size());
-                if (shortfall > 0 && !old.isEmpty()) {
-                    Copy oldest = old.stream().min(Comparator.comparing(Copy::createdAt)).orElseThrow();
+                // Stopping an outdated copy frees room only on an instance this variant keeps using.
+                List<Copy> movable = old.stream().filter(x -> usable(byId.get(x.instanceId()), variant)).toList();
+                if (shortfall > 0 && !movable.isEmpty()) {
+                    Copy oldest = movable.stream().min(Comparator.comparing(Copy::createdAt)).orElseThrow();
                     out.add(new StopCopy(oldest.id(), c.name(), oldest.instanceId(),
                             "makes room for a copy of revision " + c.specRevision()));
                     old.remove(oldest);
