@@ -32,14 +32,22 @@ public record KindlingProperties(
     /**
      * @param url external PostgreSQL ({@code jdbc:postgresql://host:5432/kindling}); empty runs the embedded one
      * @param embeddedDataDirectory where the embedded PostgreSQL keeps its data across restarts
+     *        (default {@code ~/.kindling/postgres})
      * @param poolMaxSize most R2DBC connections
      */
     public record Database(
             @DefaultValue("") String url,
             @DefaultValue("kindling") String username,
             @DefaultValue("") String password,
-            @DefaultValue("${user.home}/.kindling/postgres") Path embeddedDataDirectory,
+            Path embeddedDataDirectory,
             @DefaultValue("10") int poolMaxSize) {
+
+        public Database {
+            if (embeddedDataDirectory == null) {
+                embeddedDataDirectory = Path.of(System.getProperty("user.home"), ".kindling", "postgres");
+            }
+        }
+
         void check(List<String> errors) {
             range(errors, "kindling.database.pool-max-size", poolMaxSize, 1, 200);
         }
