@@ -79,8 +79,9 @@ public class ProblemHandler {
         String detail = e.getReason() == null ? "the request could not be read" : e.getReason();
         if (e.getMethodParameter() != null && e.getMethodParameter().getParameterName() != null) {
             String name = e.getMethodParameter().getParameterName();
-            return problem(HttpStatus.BAD_REQUEST, "validation-error", "Invalid request", detail,
-                    List.of(new FieldError(name, "must be a valid " + simpleType(e.getMethodParameter().getParameterType()))), exchange);
+            String rule = "must be " + simpleType(e.getMethodParameter().getParameterType());
+            return problem(HttpStatus.BAD_REQUEST, "validation-error", "Invalid request", name + " " + rule,
+                    List.of(new FieldError(name, rule)), exchange);
         }
         return problem(HttpStatus.BAD_REQUEST, "malformed-request", "Malformed request", detail, List.of(), exchange);
     }
