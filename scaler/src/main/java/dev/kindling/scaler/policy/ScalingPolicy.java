@@ -93,7 +93,7 @@ public sealed interface ScalingPolicy {
                         ? "must be 0 or more for ExactCapacity" : "must not be 0"));
             }
         }
-        if (!out.isEmpty() || steps.contains(null)) {
+        if (!out.isEmpty() || steps.stream().anyMatch(java.util.Objects::isNull)) {
             return out;
         }
         List<StepAdjustment> sorted = steps.stream().sorted(Comparator.comparingDouble(StepAdjustment::lower)).toList();
