@@ -19,6 +19,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
@@ -40,6 +41,38 @@ public class FleetConfiguration {
         return new LocalFleet(local.timeScale(), Duration.ofMillis(local.heartbeatIntervalMillis()), local.maxInstances(),
                 local.bindHost(), () -> URI.create(configured.isBlank()
                         ? "http://127.0.0.1:" + environment.getRequiredProperty("local.server.port") : configured));
+    }
+
+    /**
+     * Stops the emulated instances when the control plane stops, after the reconcile loop and before the web
+     * server, so their agents never heartbeat into a closed port.
+     */
+    @Bean
+    SmartLifecycle localFleetLifecycle(LocalFleet fleet) {
+        return new SmartLifecycle() {
+            private volatile boolean running;
+
+            @Override
+            public void start() {
+                running = true;
+            }
+
+            @Override
+            public void stop() {
+                running = false;
+                fleet.close();
+            }
+
+            @Override
+            public boolean isRunning() {
+                return running;
+            }
+
+            @Override
+            public int getPhase() {
+                return Integer.MAX_VALUE - 200;
+            }
+        };
     }
 
     @Bean

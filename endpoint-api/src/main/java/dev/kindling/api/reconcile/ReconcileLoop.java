@@ -15,6 +15,8 @@ public final class ReconcileLoop implements SmartLifecycle, ReconcileTrigger {
 
     private static final Logger log = LoggerFactory.getLogger(ReconcileLoop.class);
 
+    private static final long MAX_BACKOFF_MILLIS = 5_000;
+
     private final Reconciler reconciler;
     private final long intervalMillis;
     private final Semaphore wake = new Semaphore(0);
@@ -41,17 +43,31 @@ public final class ReconcileLoop implements SmartLifecycle, ReconcileTrigger {
     }
 
     private void run() {
+        int failures = 0;
         while (running) {
+            long waitMillis = intervalMillis;
             try {
                 reconciler.reconcileOnce();
                 lastPass = Instant.now();
                 lastError = null;
+                if (failures > 0) {
+                    log.info("Reconcile passes succeed again after {} failures", failures);
+                }
+                failures = 0;
             } catch (RuntimeException e) {
+                if (!running) return; // interrupted by stop()
+                failures++;
                 lastError = e.toString();
-                log.error("Reconcile pass failed; retrying after the interval", e);
+                // Back off while the database or fleet is down: log the first failure whole, then a line now and then.
+                waitMillis = Math.min(MAX_BACKOFF_MILLIS, intervalMillis << Math.min(failures, 16));
+                if (failures == 1) {
+                    log.error("Reconcile pass failed; retrying with backoff", e);
+                } else if (failures % 10 == 0) {
+                    log.warn("Reconcile passes keep failing ({} in a row), retrying every {} ms: {}", failures, waitMillis, e.toString());
+                }
             }
             try {
-                if (wake.tryAcquire(intervalMillis, TimeUnit.MILLISECONDS)) {
+                if (wake.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {
                     wake.drainPermits();
                 }
             } catch (InterruptedException e) {
