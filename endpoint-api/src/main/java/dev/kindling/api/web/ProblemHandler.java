@@ -6,6 +6,9 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
+import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
@@ -94,6 +97,15 @@ public class ProblemHandler {
         return problem(code, type, HttpStatus.resolve(code.value()) == null ? "Error"
                 : HttpStatus.resolve(code.value()).getReasonPhrase(), e.getReason() == null ? e.getMessage() : e.getReason(),
                 List.of(), exchange);
+    }
+
+    /** The database is down or unreachable: the caller may retry, so 503 rather than 500, and no stack trace. */
+    @ExceptionHandler({DataAccessResourceFailureException.class, TransientDataAccessException.class})
+    ResponseEntity<ProblemDetail> databaseUnavailable(DataAccessException e, ServerWebExchange exchange) {
+        log.atWarn().addKeyValue("path", exchange.getRequest().getPath().value())
+                .log("Database unavailable: {}", e.getMostSpecificCause().toString());
+        return problem(HttpStatus.SERVICE_UNAVAILABLE, "database-unavailable", "Service unavailable",
+                "the control plane cannot reach its database; retry shortly", List.of(), exchange);
     }
 
     @ExceptionHandler(Exception.class)
