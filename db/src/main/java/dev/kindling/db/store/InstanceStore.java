@@ -37,6 +37,12 @@ public final class InstanceStore {
         return db.sql(SELECT + " where status <> 'Terminated' order by id").map((row, m) -> map(row)).all();
     }
 
+    /** Instances of one endpoint that are not yet terminated. */
+    public Flux<Instance> findUnterminated(String endpointName) {
+        return db.sql(SELECT + " where endpoint_name = :endpoint and status <> 'Terminated' order by id")
+                .bind("endpoint", endpointName).map((row, m) -> map(row)).all();
+    }
+
     public Mono<Page<Instance>> list(ListQuery query) {
         // Instances are listed by id: ListQuery's name filter and token apply to the id.
         return Sql.list(db, SELECT, "instances", "id", "endpoint_name", query, InstanceStore::map, Instance::id);

@@ -13,6 +13,9 @@ public final class Views {
 
     public record PageView<T>(List<T> items, String nextToken) {}
 
+    /** A view and the version of the resource it shows, for the ETag. */
+    public record Versioned<T>(T view, long version) {}
+
     public record EndpointConfigView(String endpointConfigName, List<ProductionVariant> productionVariants,
                                      Instant creationTime) {}
 

@@ -5,6 +5,7 @@ import dev.kindling.api.model.Requests.CreateEndpoint;
 import dev.kindling.api.model.Requests.UpdateEndpoint;
 import dev.kindling.api.model.Views;
 import dev.kindling.api.model.Views.EndpointView;
+import dev.kindling.api.model.Views.Versioned;
 import dev.kindling.api.reconcile.ReconcilePlanner;
 import dev.kindling.api.reconcile.ReconcileTrigger;
 import dev.kindling.cache.placement.Resources;
@@ -72,11 +73,10 @@ public class EndpointService {
         return endpoints.find(name).switchIfEmpty(Mono.error(() -> ApiException.notFound("endpoint", name)));
     }
 
-    /** The endpoint with each variant's live instance count. */
-    public Mono<EndpointView> describe(String name) {
-        return get(name).flatMap(e -> Mono.zip(configs.find(e.configName()),
-                        instances.findUnterminated().filter(i -> i.endpointName().equals(name)).collectList())
-                .map(t -> view(e, t.getT1(), t.getT2())));
+    /** The endpoint with each variant's live instance count, and its version. */
+    public Mono<Versioned<EndpointView>> describe(String name) {
+        return get(name).flatMap(e -> Mono.zip(configs.find(e.configName()), instances.findUnterminated(name).collectList())
+                .map(t -> new Versioned<>(view(e, t.getT1(), t.getT2()), e.version())));
     }
 
     private static EndpointView view(Endpoint e, EndpointConfig config, List<Instance> live) {

@@ -12,6 +12,7 @@ import dev.kindling.api.model.Requests.UpdateInferenceComponent;
 import dev.kindling.api.model.Views;
 import dev.kindling.api.model.Views.CopyView;
 import dev.kindling.api.model.Views.InferenceComponentView;
+import dev.kindling.api.model.Views.Versioned;
 import dev.kindling.api.reconcile.ReconcileTrigger;
 import dev.kindling.db.model.ComponentSpec;
 import dev.kindling.db.model.ComponentStatus;
@@ -119,8 +120,10 @@ public class InferenceComponentService {
         return components.find(name).switchIfEmpty(Mono.error(() -> ApiException.notFound("inference component", name)));
     }
 
-    public Mono<InferenceComponentView> describe(String name) {
-        return get(name).flatMap(c -> copies.findByComponent(name).collectList().map(cs -> view(c, cs)));
+    /** The component with its current copy count, and its version. */
+    public Mono<Versioned<InferenceComponentView>> describe(String name) {
+        return get(name).flatMap(c -> copies.findByComponent(name).collectList()
+                .map(cs -> new Versioned<>(view(c, cs), c.version())));
     }
 
     public static InferenceComponentView view(InferenceComponent c, List<Copy> cs) {

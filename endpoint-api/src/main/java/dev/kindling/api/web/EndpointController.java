@@ -38,13 +38,13 @@ public class EndpointController {
 
     @PostMapping
     Mono<ResponseEntity<EndpointView>> create(@RequestBody CreateEndpoint body) {
-        return service.create(body).flatMap(e -> service.describe(e.name())
-                .map(v -> Responses.created("/v1/endpoints/" + e.name(), v, e.version())));
+        return service.create(body).flatMap(e -> service.describe(e.name()))
+                .map(v -> Responses.created("/v1/endpoints/" + v.view().endpointName(), v.view(), v.version()));
     }
 
     @GetMapping("/{name}")
     Mono<ResponseEntity<EndpointView>> describe(@PathVariable String name) {
-        return service.get(name).flatMap(e -> service.describe(name).map(v -> Responses.ok(v, e.version())));
+        return service.describe(name).map(v -> Responses.ok(v.view(), v.version()));
     }
 
     @GetMapping
@@ -63,7 +63,7 @@ public class EndpointController {
     Mono<ResponseEntity<EndpointView>> update(@PathVariable String name, @RequestBody UpdateEndpoint body,
                                               @RequestHeader(name = "If-Match", required = false) String ifMatch) {
         return Mono.defer(() -> service.update(name, body, Etags.parseIfMatch(ifMatch)))
-                .flatMap(e -> service.describe(name).map(view -> Responses.accepted(view, e.version())));
+                .flatMap(e -> service.describe(name)).map(v -> Responses.accepted(v.view(), v.version()));
     }
 
     @DeleteMapping("/{name}")

@@ -40,13 +40,14 @@ public class InferenceComponentController {
 
     @PostMapping
     Mono<ResponseEntity<InferenceComponentView>> create(@RequestBody CreateInferenceComponent body) {
-        return service.create(body).flatMap(c -> service.describe(c.name())
-                .map(v -> Responses.created("/v1/inference-components/" + c.name(), v, c.version())));
+        return service.create(body).flatMap(c -> service.describe(c.name()))
+                .map(v -> Responses.created("/v1/inference-components/" + v.view().inferenceComponentName(), v.view(),
+                        v.version()));
     }
 
     @GetMapping("/{name}")
     Mono<ResponseEntity<InferenceComponentView>> describe(@PathVariable String name) {
-        return service.get(name).flatMap(c -> service.describe(name).map(v -> Responses.ok(v, c.version())));
+        return service.describe(name).map(v -> Responses.ok(v.view(), v.version()));
     }
 
     @GetMapping
@@ -88,6 +89,6 @@ public class InferenceComponentController {
     }
 
     private Mono<ResponseEntity<InferenceComponentView>> accepted(InferenceComponent c) {
-        return service.describe(c.name()).map(v -> Responses.accepted(v, c.version()));
+        return service.describe(c.name()).map(v -> Responses.accepted(v.view(), v.version()));
     }
 }

@@ -138,7 +138,7 @@ final class ReconcilerHarness implements AutoCloseable {
     }
 
     List<Instance> liveInstances(String endpoint) {
-        return instances.findUnterminated().filter(i -> i.endpointName().equals(endpoint)).collectList().block();
+        return instances.findUnterminated(endpoint).collectList().block();
     }
 
     List<Copy> copiesOf(String component) {
