@@ -7,7 +7,6 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,9 +26,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -46,8 +42,6 @@ import java.util.function.Consumer;
 public final class BlobFetcher implements AutoCloseable {
 
     private final FetchSettings settings;
-    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("blob-fetch-watchdog").factory());
     private final CircuitBreaker breaker;
     private final Retry retry;
 
@@ -148,10 +142,8 @@ public final class BlobFetcher implements AutoCloseable {
 
     private void download(RegistryClient client, String repository, Chunk c, byte[] buffer) {
         Descriptor d = c.job.descriptor;
-        InputStream in = client.openBlobRange(repository, d.digest(), c.offset, c.length, d.size());
-        ScheduledFuture<?> guard = watchdog.schedule(() -> closeQuietly(in), settings.chunkTimeout().toMillis(),
-                TimeUnit.MILLISECONDS);
-        try (in) {
+        try (InputStream in = client.openBlobRange(repository, d.digest(), c.offset, c.length, d.size(),
+                settings.chunkTimeout())) {
             long position = c.offset;
             long remaining = c.length;
             while (remaining > 0) {
@@ -167,25 +159,14 @@ public final class BlobFetcher implements AutoCloseable {
                 remaining -= n;
             }
         } catch (IOException e) {
-            String why = guard.isDone() ? "no complete answer within " + settings.chunkTimeout().toSeconds() + " s" : e.toString();
             throw new RegistryException("pulling blob " + d.digest() + " of " + client.registry() + "/" + repository
-                    + " (bytes " + c.offset + "+" + c.length + "): " + why, 0, e);
-        } finally {
-            guard.cancel(false);
-        }
-    }
-
-    private static void closeQuietly(Closeable c) {
-        try {
-            c.close();
-        } catch (IOException ignored) {
-            // the stream is being abandoned
+                    + " (bytes " + c.offset + "+" + c.length + "): " + e.getMessage(), 0, e);
         }
     }
 
     @Override
     public void close() {
-        watchdog.shutdownNow();
+        // nothing held between fetches; AutoCloseable so callers scope a fetcher like a client
     }
 
     private record Chunk(BlobJob job, int index, long offset, long length) {}

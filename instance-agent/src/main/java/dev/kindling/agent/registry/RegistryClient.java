@@ -7,6 +7,8 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.util.concurrent.Flow;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -133,25 +135,26 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     /**
-     * Opens bytes [offset, offset + length) of a blob. The caller reads and closes the stream. A registry that
-     * ignores Range (200 instead of 206) is refused unless the range is the whole blob.
+     * Opens bytes [offset, offset + length) of a blob; the stream fails once {@code timeout} has passed since this
+     * call. The caller reads and closes it. A registry that ignores Range (200 instead of 206) is refused unless
+     * the range is the whole blob.
      */
-    public InputStream openBlobRange(String repository, Digest digest, long offset, long length, long blobSize) {
+    public InputStream openBlobRange(String repository, Digest digest, long offset, long length, long blobSize,
+                                     Duration timeout) {
         String doing = "pulling blob " + digest + " of " + registry + "/" + repository + " (bytes " + offset + "+" + length + ")";
-        HttpResponse<InputStream> r = send(repository, "/v2/" + repository + "/blobs/" + digest,
-                Map.of("Range", "bytes=" + offset + "-" + (offset + length - 1)), HttpResponse.BodyHandlers.ofInputStream(),
+        DeadlineBodyStream body = new DeadlineBodyStream(timeout);
+        HttpResponse<Flow.Publisher<List<ByteBuffer>>> r = send(repository, "/v2/" + repository + "/blobs/" + digest,
+                Map.of("Range", "bytes=" + offset + "-" + (offset + length - 1)), HttpResponse.BodyHandlers.ofPublisher(),
                 doing);
+        r.body().subscribe(body);
         if (r.statusCode() == 206 || (r.statusCode() == 200 && offset == 0 && length == blobSize)) {
-            return r.body();
+            return body;
         }
-        try (InputStream ignored = r.body()) {
-            if (r.statusCode() == 200) {
-                throw new RegistryException(doing + ": the registry ignored the Range header", 200);
-            }
-            throw new RegistryException(doing + ": HTTP " + r.statusCode(), r.statusCode());
-        } catch (IOException e) {
-            throw new RegistryException(doing + ": " + e, 0, e);
+        body.close();
+        if (r.statusCode() == 200) {
+            throw new RegistryException(doing + ": the registry ignored the Range header", 200);
         }
+        throw new RegistryException(doing + ": HTTP " + r.statusCode(), r.statusCode());
     }
 
     /** Sends a GET, answering one auth challenge if the registry asks. */
@@ -230,7 +233,14 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     private static void discard(HttpResponse<?> r) {
-        if (r.body() instanceof InputStream in) {
+        if (r.body() instanceof Flow.Publisher<?> p) {
+            p.subscribe(new Flow.Subscriber<Object>() {
+                public void onSubscribe(Flow.Subscription s) { s.cancel(); }
+                public void onNext(Object item) { }
+                public void onError(Throwable t) { }
+                public void onComplete() { }
+            });
+        } else if (r.body() instanceof java.io.Closeable in) {
             try {
                 in.close();
             } catch (IOException ignored) {
