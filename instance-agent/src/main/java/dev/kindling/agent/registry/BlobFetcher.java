@@ -38,10 +38,19 @@ import java.util.function.Consumer;
  * leading chunks complete (re-read from the page cache), verified against its digest, and published the moment
  * its last chunk lands, so unpacking can start while other blobs still download. Completed chunks are recorded
  * beside the partial file: a fetch that was interrupted resumes with the chunks it has.
+ *
+ * <p>A published blob is usable at once (its verified bytes are in the page cache); forcing it to disk happens
+ * on a background thread, so the fetch does not wait for gigabytes of writeback. {@link #close()} waits for those
+ * syncs, and {@link #awaitDurable()} does so on demand.
  */
 public final class BlobFetcher implements AutoCloseable {
 
     private final FetchSettings settings;
+    private final ExecutorService syncs = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("blob-sync").factory());
+    /** Hashing runs here, one task per blob at a time, so download workers never wait for it. */
+    private final ExecutorService hashers = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("blob-hash-", 0).factory());
     private final CircuitBreaker breaker;
     private final Retry retry;
 
@@ -80,7 +89,7 @@ public final class BlobFetcher implements AutoCloseable {
                     onBlobReady.accept(d);
                     continue;
                 }
-                BlobJob job = BlobJob.open(d, store, settings.chunkBytes(), onBlobReady);
+                BlobJob job = BlobJob.open(d, store, settings.chunkBytes(), onBlobReady, syncs, hashers);
                 jobs.add(job);
                 resumed += job.bytesAlreadyThere();
                 job.pendingChunks().forEach(queue::add);
@@ -107,7 +116,7 @@ public final class BlobFetcher implements AutoCloseable {
             }
             if (failure.get() != null) throw failure.get();
             for (BlobJob job : jobs) {
-                job.requirePublished();
+                job.awaitPublished();
             }
             return new FetchReport(present, jobs.size(), fetched.get(), resumed, retries.get(),
                     Duration.ofNanos(System.nanoTime() - started));
@@ -142,11 +151,15 @@ public final class BlobFetcher implements AutoCloseable {
 
     private void download(RegistryClient client, String repository, Chunk c, byte[] buffer) {
         Descriptor d = c.job.descriptor;
+        long deadline = System.nanoTime() + settings.chunkTimeout().toNanos();
         try (InputStream in = client.openBlobRange(repository, d.digest(), c.offset, c.length, d.size(),
                 settings.chunkTimeout())) {
             long position = c.offset;
             long remaining = c.length;
             while (remaining > 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new java.net.SocketTimeoutException("no complete answer within " + settings.chunkTimeout().toMillis() + " ms");
+                }
                 int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
                 if (n < 0) {
                     throw new RegistryException("pulling blob " + d.digest() + " of " + client.registry() + "/" + repository
@@ -164,9 +177,27 @@ public final class BlobFetcher implements AutoCloseable {
         }
     }
 
+    /** Waits until every blob published so far is on disk. */
+    public void awaitDurable() {
+        try {
+            syncs.submit(() -> { }).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("syncing blobs to disk failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Finishes the background syncs of published blobs. */
     @Override
     public void close() {
-        // nothing held between fetches; AutoCloseable so callers scope a fetcher like a client
+        hashers.shutdown();
+        syncs.shutdown();
+        try {
+            syncs.awaitTermination(10, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private record Chunk(BlobJob job, int index, long offset, long length) {}
@@ -181,12 +212,18 @@ public final class BlobFetcher implements AutoCloseable {
         private final boolean[] done;
         private final MessageDigest sha256;
         private final Consumer<Descriptor> onReady;
+        private final ExecutorService syncs;
+        private final ExecutorService hashers;
         private final Path dataPath;
+        private final java.util.concurrent.CompletableFuture<Void> finished = new java.util.concurrent.CompletableFuture<>();
         private int hashedChunks;
-        private boolean published;
+        private boolean hashing;
 
-        private BlobJob(Descriptor descriptor, BlobStore store, long chunkBytes, Consumer<Descriptor> onReady) throws IOException {
+        private BlobJob(Descriptor descriptor, BlobStore store, long chunkBytes, Consumer<Descriptor> onReady,
+                        ExecutorService syncs, ExecutorService hashers) throws IOException {
             this.descriptor = descriptor;
+            this.syncs = syncs;
+            this.hashers = hashers;
             this.store = store;
             this.chunkBytes = chunkBytes;
             this.onReady = onReady;
@@ -208,12 +245,13 @@ public final class BlobFetcher implements AutoCloseable {
             }
         }
 
-        static BlobJob open(Descriptor d, BlobStore store, long chunkBytes, Consumer<Descriptor> onReady) {
+        static BlobJob open(Descriptor d, BlobStore store, long chunkBytes, Consumer<Descriptor> onReady,
+                            ExecutorService syncs, ExecutorService hashers) {
             if (d.size() < 0) {
                 throw new RegistryException("blob " + d.digest() + " has no size in its manifest", 0);
             }
             try {
-                return new BlobJob(d, store, chunkBytes, onReady);
+                return new BlobJob(d, store, chunkBytes, onReady, syncs, hashers);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot open the partial file of blob " + d.digest(), e);
             }
@@ -251,14 +289,31 @@ public final class BlobFetcher implements AutoCloseable {
             advance();
         }
 
-        /** Hashes the chunks that now continue the hashed prefix; verifies and publishes when the blob is whole. */
-        synchronized void advance() {
-            if (published) return;
+        /** Starts hashing on a hasher thread unless one is already at it; it picks up every chunk that lands. */
+        void advance() {
+            synchronized (this) {
+                if (hashing || finished.isDone()) return;
+                hashing = true;
+            }
+            hashers.execute(this::hashReadyChunks);
+        }
+
+        /** Hashes the chunks that continue the hashed prefix; verifies and publishes once the blob is whole. */
+        private void hashReadyChunks() {
             try {
-                ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-                while (hashedChunks < done.length && (done[hashedChunks] || descriptor.size() == 0)) {
-                    long pos = (long) hashedChunks * chunkBytes;
-                    long end = pos + (descriptor.size() == 0 ? 0 : length(hashedChunks));
+                ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+                while (true) {
+                    int next;
+                    synchronized (this) {
+                        if (hashedChunks == done.length || !(done[hashedChunks] || descriptor.size() == 0)) {
+                            hashing = false;
+                            if (hashedChunks < done.length) return;
+                            break;
+                        }
+                        next = hashedChunks;
+                    }
+                    long pos = (long) next * chunkBytes;
+                    long end = pos + (descriptor.size() == 0 ? 0 : length(next));
                     while (pos < end) {
                         buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
                         int n = data.read(buf, pos);
@@ -266,13 +321,16 @@ public final class BlobFetcher implements AutoCloseable {
                         sha256.update(buf.flip());
                         pos += n;
                     }
-                    hashedChunks++;
+                    synchronized (this) {
+                        hashedChunks++;
+                    }
                 }
-                if (hashedChunks == done.length) {
-                    verifyAndPublish();
-                }
+                verifyAndPublish();
+                finished.complete(null);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot read back blob " + descriptor.digest(), e);
+                finished.completeExceptionally(new UncheckedIOException("cannot read back blob " + descriptor.digest(), e));
+            } catch (RuntimeException e) {
+                finished.completeExceptionally(e);
             }
         }
 
@@ -284,17 +342,30 @@ public final class BlobFetcher implements AutoCloseable {
                 throw new RegistryException("blob " + descriptor.digest() + " does not match its digest: the "
                         + descriptor.size() + " bytes received hash to " + actual, 0);
             }
-            data.force(false);
             closeQuietly();
             store.publish(descriptor.digest(), dataPath);
+            Path blobFile = store.path(descriptor.digest());
+            syncs.execute(() -> {
+                try (FileChannel ch = FileChannel.open(blobFile, StandardOpenOption.WRITE)) {
+                    ch.force(false);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot sync blob " + descriptor.digest() + " to disk", e);
+                }
+            });
             Files.deleteIfExists(store.partialChunks(descriptor.digest(), chunkBytes));
-            published = true;
             onReady.accept(descriptor);
         }
 
-        synchronized void requirePublished() {
-            if (!published) {
-                throw new RegistryException("blob " + descriptor.digest() + " is incomplete after the fetch", 0);
+        /** Waits for the hashing of a blob whose chunks are all fetched; rethrows why it was not published. */
+        void awaitPublished() {
+            try {
+                finished.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r
+                        : new RegistryException("blob " + descriptor.digest() + ": " + e.getCause(), 0, e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException("interrupted while verifying blob " + descriptor.digest(), 0, e);
             }
         }
 
