@@ -16,6 +16,10 @@ public record Resources(int accelerators, long cpuMillis, long memoryMb) {
     }
 
     public static Resources of(int accelerators, double cpuCores, long memoryMb) {
+        // Checked before rounding: Math.round turns NaN and small negatives into 0, a copy that needs no CPU.
+        if (!(cpuCores >= 0)) {
+            throw new IllegalArgumentException("CPU cores must not be negative or NaN: " + cpuCores);
+        }
         return new Resources(accelerators, Math.round(cpuCores * 1000), memoryMb);
     }
 

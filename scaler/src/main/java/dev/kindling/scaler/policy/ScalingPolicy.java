@@ -97,16 +97,19 @@ public sealed interface ScalingPolicy {
             return out;
         }
         List<StepAdjustment> sorted = steps.stream().sorted(Comparator.comparingDouble(StepAdjustment::lower)).toList();
+        // Farthest upper bound of the steps so far: a step nested inside a wider one must not hide what it covers.
+        double reach = sorted.get(0).upper();
         for (int i = 1; i < sorted.size(); i++) {
             double prevUpper = sorted.get(i - 1).upper();
             double lower = sorted.get(i).lower();
             if (prevUpper > lower) {
                 out.add(new PolicyViolation(field, "intervals must not overlap: [" + bound(sorted.get(i - 1).lower())
                         + ", " + bound(prevUpper) + ") and [" + bound(lower) + ", " + bound(sorted.get(i).upper()) + ")"));
-            } else if (prevUpper < lower) {
+            } else if (reach < lower) {
                 out.add(new PolicyViolation(field, "intervals must leave no gap: nothing covers ["
-                        + bound(prevUpper) + ", " + bound(lower) + ")"));
+                        + bound(reach) + ", " + bound(lower) + ")"));
             }
+            reach = Math.max(reach, sorted.get(i).upper());
         }
         if (minAdjustmentMagnitude != null) {
             if (type != AdjustmentType.PercentChangeInCapacity) {
