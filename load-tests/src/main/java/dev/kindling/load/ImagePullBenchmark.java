@@ -39,7 +39,8 @@ import java.util.stream.Stream;
  * of the methods also rotates. Prints medians and ratios.
  *
  * <p>Arguments (all optional): {@code --large-mib=1600 --small-layers=8 --small-mib=50 --repetitions=3
- * --chunk-mib=16 --parallelism=8 --work-dir=/tmp/kindling-bench}.
+ * --chunk-mib=32 --parallelism=<cores + 1> --work-dir=/tmp/kindling-bench}; chunk size and parallelism default
+ * to the agent's own defaults.
  */
 public final class ImagePullBenchmark {
 
@@ -55,8 +56,11 @@ public final class ImagePullBenchmark {
         int smallLayers = Integer.parseInt(a.getOrDefault("small-layers", "8"));
         long smallMib = Long.parseLong(a.getOrDefault("small-mib", "50"));
         int reps = Integer.parseInt(a.getOrDefault("repetitions", "3"));
-        FetchSettings settings = new FetchSettings(Long.parseLong(a.getOrDefault("chunk-mib", "16")) << 20,
-                Integer.parseInt(a.getOrDefault("parallelism", "8")), 4, Duration.ofSeconds(120));
+        FetchSettings defaults = FetchSettings.DEFAULTS;
+        FetchSettings settings = new FetchSettings(
+                a.containsKey("chunk-mib") ? Long.parseLong(a.get("chunk-mib")) << 20 : defaults.chunkBytes(),
+                a.containsKey("parallelism") ? Integer.parseInt(a.get("parallelism")) : defaults.parallelism(),
+                defaults.chunkAttempts(), Duration.ofSeconds(120));
         Path work = Path.of(a.getOrDefault("work-dir", "/tmp/kindling-bench"));
         for (String tool : List.of("/usr/bin/docker-registry", "/usr/bin/skopeo", "/usr/bin/curl")) {
             if (!Files.isExecutable(Path.of(tool))) {
