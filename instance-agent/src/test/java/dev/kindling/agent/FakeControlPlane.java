@@ -3,6 +3,7 @@ package dev.kindling.agent;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.kindling.agent.protocol.CopyAssignment;
+import dev.kindling.agent.protocol.CopyReport;
 import dev.kindling.agent.protocol.Heartbeat;
 import dev.kindling.agent.protocol.HeartbeatResponse;
 import dev.kindling.agent.protocol.Registration;
@@ -12,23 +13,42 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import tools.jackson.databind.json.JsonMapper;
 
-/** A control plane for agent tests: records registrations and heartbeats, answers with the copies it is told. */
+/**
+ * A control plane for agent tests, on the JDK's HTTP server: records every registration and heartbeat in arrival
+ * order, and answers heartbeats with whatever copies and status the test sets.
+ */
 final class FakeControlPlane implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Pattern AGENT_PATH = Pattern.compile("^/v1/agent/instances/([^/]+)/(register|heartbeat)$");
 
-    final List<Registration> registrations = new CopyOnWriteArrayList<>();
-    final List<Heartbeat> heartbeats = new CopyOnWriteArrayList<>();
-    volatile List<CopyAssignment> desired = List.of();
+    record Registered(String instanceId, Registration registration) {}
+
+    record Beat(String instanceId, Heartbeat heartbeat) {}
+
+    final List<Registered> registrations = new CopyOnWriteArrayList<>();
+    final List<Beat> heartbeats = new CopyOnWriteArrayList<>();
+    /** "register" and "heartbeat", in the order they arrived. */
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    /** Paths the agent called that the protocol does not have. */
+    final List<String> strayCalls = new CopyOnWriteArrayList<>();
+
+    volatile List<CopyAssignment> assignments = List.of();
+    volatile int registerStatus = 204;
     volatile int heartbeatStatus = 200;
+
     private final HttpServer server;
 
+    /** Listens on 127.0.0.1 at {@code port}; 0 picks a free one. */
     FakeControlPlane(int port) throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 16);
-        server.createContext("/v1/agent/instances/", this::handle);
+        server.createContext("/", this::handle);
         server.start();
     }
 
@@ -36,21 +56,39 @@ final class FakeControlPlane implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
-    Heartbeat lastHeartbeat() {
-        return heartbeats.isEmpty() ? null : heartbeats.getLast();
+    /** What the latest heartbeat said of one copy; empty if it did not mention it. */
+    Optional<CopyReport> latest(String copyId) {
+        return heartbeats.isEmpty() ? Optional.empty() : find(heartbeats.getLast().heartbeat(), copyId);
+    }
+
+    /** Every report of one copy, oldest first. */
+    List<CopyReport> history(String copyId) {
+        return heartbeats.stream().flatMap(b -> find(b.heartbeat(), copyId).stream()).toList();
+    }
+
+    private static Optional<CopyReport> find(Heartbeat h, String copyId) {
+        return h.copies().stream().filter(c -> c.copyId().equals(copyId)).findFirst();
     }
 
     private void handle(HttpExchange ex) throws IOException {
         byte[] body = ex.getRequestBody().readAllBytes();
-        String path = ex.getRequestURI().getPath();
-        if (path.endsWith("/register")) {
-            registrations.add(JSON.readValue(body, Registration.class));
-            send(ex, 204, null);
-        } else if (path.endsWith("/heartbeat")) {
-            heartbeats.add(JSON.readValue(body, Heartbeat.class));
-            send(ex, heartbeatStatus, heartbeatStatus == 200 ? JSON.writeValueAsString(new HeartbeatResponse(desired)) : "{}");
-        } else {
+        Matcher m = AGENT_PATH.matcher(ex.getRequestURI().getPath());
+        if (!"POST".equals(ex.getRequestMethod()) || !m.matches()) {
+            strayCalls.add(ex.getRequestMethod() + " " + ex.getRequestURI());
             send(ex, 404, "{}");
+            return;
+        }
+        String instanceId = m.group(1);
+        if (m.group(2).equals("register")) {
+            calls.add("register");
+            registrations.add(new Registered(instanceId, JSON.readValue(body, Registration.class)));
+            int status = registerStatus;
+            send(ex, status, status == 204 ? null : "{}");
+        } else {
+            calls.add("heartbeat");
+            heartbeats.add(new Beat(instanceId, JSON.readValue(body, Heartbeat.class)));
+            int status = heartbeatStatus;
+            send(ex, status, status == 200 ? JSON.writeValueAsString(new HeartbeatResponse(assignments)) : "{}");
         }
     }
 

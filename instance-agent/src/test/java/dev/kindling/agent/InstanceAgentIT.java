@@ -2,169 +2,315 @@ package dev.kindling.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.kindling.agent.FakeControlPlane.Registered;
 import dev.kindling.agent.protocol.CopyAssignment;
 import dev.kindling.agent.protocol.CopyReport;
 import dev.kindling.agent.protocol.CopyState;
-import dev.kindling.agent.protocol.Heartbeat;
+import dev.kindling.agent.protocol.Registration;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.function.Predicate;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent against a fake control plane: it registers, heartbeats, starts the copies it is given behind the
- * SageMaker container contract, reports their state, stops what it no longer should run, and shuts down when
- * the control plane says its instance is gone.
+ * SageMaker container contract, reports their state, stops what it no longer should run, and shuts down when the
+ * control plane says its instance is gone. Nothing here asserts how long anything took; waits only bound a hang.
  */
 class InstanceAgentIT {
 
-    private static final Duration WAIT = Duration.ofSeconds(15);
-    private final HttpClient http = HttpClient.newHttpClient();
+    private static final Duration HEARTBEAT = Duration.ofMillis(50);
+    private static final String INSTANCE = "ki-test";
+    private static final String TYPE = "ml.g5.xlarge";
+
+    private final TestHttp http = new TestHttp();
     private FakeControlPlane controlPlane;
     private InstanceAgent agent;
+    private ListAppender<ILoggingEvent> agentLog;
 
     @AfterEach
     void tearDown() {
         if (agent != null) agent.close();
         if (controlPlane != null) controlPlane.close();
+        if (agentLog != null) agentLogger().detachAppender(agentLog);
         http.close();
     }
 
-    private InstanceAgent start(URI controlPlaneUrl) {
-        agent = InstanceAgent.start(new AgentSettings("ki-test", "ml.g5.xlarge", controlPlaneUrl, Duration.ofMillis(50),
-                "127.0.0.1"));
+    private static ConditionFactory await() {
+        return Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20));
+    }
+
+    private InstanceAgent start(String instanceId, URI controlPlaneUrl, Duration heartbeat) {
+        agent = InstanceAgent.start(new AgentSettings(instanceId, TYPE, controlPlaneUrl, heartbeat, "127.0.0.1"));
         return agent;
     }
 
+    private InstanceAgent startWithControlPlane() throws IOException {
+        controlPlane = new FakeControlPlane(0);
+        return start(INSTANCE, controlPlane.url(), HEARTBEAT);
+    }
+
     private static CopyAssignment copy(String id, Map<String, String> env) {
-        return new CopyAssignment(id, "model", 1, "repo/model:1", null, env, 1024, 600, 600);
+        return new CopyAssignment(id, "model-a", 1, "repo/model:1", null, env, 1024, 600, 600);
     }
 
-    private Optional<CopyReport> reported(String copyId) {
-        Heartbeat last = controlPlane.lastHeartbeat();
-        return last == null ? Optional.empty() : last.copies().stream().filter(c -> c.copyId().equals(copyId)).findFirst();
+    /** Waits for a heartbeat whose report of {@code copyId} matches, and returns that report. */
+    private CopyReport awaitReport(String copyId, Predicate<CopyReport> matching) {
+        return await().until(() -> controlPlane.latest(copyId).orElse(null), r -> r != null && matching.test(r));
     }
 
-    private HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    private URI awaitInService(String copyId) {
+        return URI.create(awaitReport(copyId, r -> r.state() == CopyState.InService).modelServerUrl());
+    }
+
+    private void awaitMoreHeartbeats(int more) {
+        int seen = controlPlane.heartbeats.size();
+        await().until(() -> controlPlane.heartbeats.size() >= seen + more);
     }
 
     @Test
-    void registersThenRunsItsCopiesBehindTheSageMakerContract() throws Exception {
-        controlPlane = new FakeControlPlane(0);
-        start(controlPlane.url());
-        Awaitility.await().atMost(WAIT).until(() -> controlPlane.heartbeats.size() >= 2);
-        assertThat(controlPlane.registrations).first().satisfies(r -> {
-            assertThat(r.instanceType()).isEqualTo("ml.g5.xlarge");
-            assertThat(r.agentUrl()).isEqualTo(agent.url().toString());
+    void registersOnceThenHeartbeatsAtItsInterval() throws IOException {
+        startWithControlPlane();
+
+        await().until(() -> controlPlane.heartbeats.size() >= 3);
+
+        assertThat(controlPlane.registrations).singleElement()
+                .isEqualTo(new Registered(INSTANCE, new Registration(TYPE, agent.url().toString())));
+        List<String> calls = List.copyOf(controlPlane.calls);
+        assertThat(calls.getFirst()).isEqualTo("register");
+        assertThat(calls.subList(1, calls.size())).containsOnly("heartbeat");
+        assertThat(controlPlane.heartbeats).allSatisfy(b -> {
+            assertThat(b.instanceId()).isEqualTo(INSTANCE);
+            assertThat(b.heartbeat().copies()).isEmpty();
         });
+        assertThat(controlPlane.strayCalls).isEmpty();
+    }
 
-        controlPlane.desired = List.of(copy("kc-1", Map.of()));
-        Awaitility.await().atMost(WAIT).until(() -> reported("kc-1").map(r -> r.state() == CopyState.InService).orElse(false));
-        CopyReport report = reported("kc-1").orElseThrow();
-        assertThat(report.readyAt()).isNotNull();
-        URI server = URI.create(report.modelServerUrl());
+    @Test
+    void anAssignedCopyServesTheSageMakerContainerContract() throws IOException {
+        startWithControlPlane();
 
-        assertThat(send(HttpRequest.newBuilder(server.resolve("/ping")).GET().build()).statusCode()).isEqualTo(200);
-        HttpResponse<String> invocation = send(HttpRequest.newBuilder(server.resolve("/invocations"))
-                .header("Content-Type", "text/csv").POST(HttpRequest.BodyPublishers.ofString("1,2,3")).build());
+        controlPlane.assignments = List.of(copy("kc-1", Map.of()));
+        CopyReport ready = awaitReport("kc-1", r -> r.state() == CopyState.InService);
+
+        assertThat(ready.readyAt()).isNotNull();
+        assertThat(ready.failureReason()).isNull();
+        URI server = URI.create(ready.modelServerUrl());
+        assertThat(http.get(server, "/ping").statusCode()).isEqualTo(200);
+        HttpResponse<String> invocation = http.post(server, "/invocations", "text/csv", "1,2,3");
         assertThat(invocation.statusCode()).isEqualTo(200);
-        assertThat(invocation.body()).contains("\"echo\":\"1,2,3\"").contains("\"contentType\":\"text/csv\"")
-                .contains("\"copy\":\"kc-1\"");
-        assertThat(send(HttpRequest.newBuilder(server.resolve("/invocations")).GET().build()).statusCode()).isEqualTo(405);
-
-        controlPlane.desired = List.of();
-        Awaitility.await().atMost(WAIT).until(() -> controlPlane.lastHeartbeat().copies().isEmpty());
-        Awaitility.await().atMost(WAIT).untilAsserted(() -> assertThat(agent.copyIds()).isEmpty());
-        Awaitility.await().atMost(WAIT).until(() -> {
-            try {
-                send(HttpRequest.newBuilder(server.resolve("/ping")).timeout(Duration.ofSeconds(1)).GET().build());
-                return false;
-            } catch (IOException stopped) {
-                return true;
-            }
-        });
+        assertThat(TestHttp.json(invocation)).containsEntry("echo", "1,2,3").containsEntry("contentType", "text/csv")
+                .containsEntry("copy", "kc-1").containsEntry("component", "model-a");
+        assertThat(http.get(server, "/invocations").statusCode()).isEqualTo(405);
+        assertThat(TestHttp.json(http.get(agent.url(), "/health"))).containsEntry("copies", 1);
     }
 
     @Test
-    void aSlowModelServerAnswers503UntilLoaded() throws Exception {
-        controlPlane = new FakeControlPlane(0);
-        start(controlPlane.url());
-        controlPlane.desired = List.of(copy("kc-slow", Map.of("KINDLING_EMULATED_STARTUP_MILLIS", "60000")));
-        Awaitility.await().atMost(WAIT).until(() -> reported("kc-slow").map(r -> r.modelServerUrl() != null).orElse(false));
-        CopyReport starting = reported("kc-slow").orElseThrow();
+    void aCopyIsReportedStartingWhileItsServerLoadsThenInService() throws IOException {
+        startWithControlPlane();
+
+        // Long enough that the first /ping below comes before the model is "loaded" on any machine.
+        controlPlane.assignments = List.of(copy("kc-slow", Map.of("KINDLING_EMULATED_STARTUP_MILLIS", "5000")));
+        CopyReport starting = awaitReport("kc-slow", r -> r.modelServerUrl() != null);
         assertThat(starting.state()).isEqualTo(CopyState.Starting);
-        HttpResponse<String> ping = send(HttpRequest.newBuilder(URI.create(starting.modelServerUrl()).resolve("/ping")).GET().build());
-        assertThat(ping.statusCode()).isEqualTo(503);
+        assertThat(starting.readyAt()).isNull();
+        URI server = URI.create(starting.modelServerUrl());
+        assertThat(http.get(server, "/ping").statusCode()).isEqualTo(503);
+
+        await().until(() -> http.get(server, "/ping").statusCode() == 200);
+        CopyReport ready = awaitReport("kc-slow", r -> r.state() == CopyState.InService);
+
+        assertThat(ready.readyAt()).isNotNull();
+        assertThat(ready.modelServerUrl()).isEqualTo(starting.modelServerUrl());
+        // Starting until the first good /ping, InService from then on; never back.
+        List<CopyState> states = controlPlane.history("kc-slow").stream().map(CopyReport::state).toList();
+        int firstInService = states.indexOf(CopyState.InService);
+        assertThat(states.subList(0, firstInService)).isNotEmpty().containsOnly(CopyState.Starting);
+        assertThat(states.subList(firstInService, states.size())).containsOnly(CopyState.InService);
     }
 
     @Test
-    void aModelServerThatExitsAtStartIsReportedFailedWithItsMessage() throws Exception {
-        controlPlane = new FakeControlPlane(0);
-        start(controlPlane.url());
-        controlPlane.desired = List.of(copy("kc-bad", Map.of("KINDLING_EMULATED_EXIT_ON_START", "boom: no GPU")));
-        Awaitility.await().atMost(WAIT).until(() -> reported("kc-bad").map(r -> r.state() == CopyState.Failed).orElse(false));
-        assertThat(reported("kc-bad").orElseThrow().failureReason()).contains("boom: no GPU");
+    void aCopyWhoseServerExitsAtStartIsReportedFailedAndLeftFailed() throws IOException {
+        startWithControlPlane();
+
+        controlPlane.assignments = List.of(copy("kc-bad", Map.of("KINDLING_EMULATED_EXIT_ON_START", "boom: no GPU")));
+        CopyReport failed = awaitReport("kc-bad", r -> r.state() == CopyState.Failed);
+
+        assertThat(failed.failureReason()).contains("boom");
+        assertThat(failed.readyAt()).isNull();
+        assertThat(failed.modelServerUrl()).isNull();
+        // The control plane decides what replaces it; the agent keeps reporting the failure rather than retrying.
+        awaitMoreHeartbeats(3);
+        assertThat(controlPlane.latest("kc-bad")).get().extracting(CopyReport::state).isEqualTo(CopyState.Failed);
+        assertThat(controlPlane.history("kc-bad")).extracting(CopyReport::state).doesNotContain(CopyState.InService);
+        assertThat(agent.isClosed()).isFalse();
     }
 
     @Test
-    void anAgentWhoseInstanceIsGoneShutsDown() throws Exception {
-        controlPlane = new FakeControlPlane(0);
-        start(controlPlane.url());
-        controlPlane.desired = List.of(copy("kc-1", Map.of()));
-        Awaitility.await().atMost(WAIT).until(() -> reported("kc-1").map(r -> r.state() == CopyState.InService).orElse(false));
-        controlPlane.heartbeatStatus = 410;
-        Awaitility.await().atMost(WAIT).until(agent::isClosed);
-        assertThat(agent.copyIds()).isEmpty();
+    void aCopyTheControlPlaneNoLongerListsIsStoppedAndTheOthersKeepServing() throws IOException {
+        startWithControlPlane();
+        controlPlane.assignments = List.of(copy("kc-a", Map.of()), copy("kc-b", Map.of()));
+        URI a = awaitInService("kc-a");
+        URI b = awaitInService("kc-b");
+
+        controlPlane.assignments = List.of(copy("kc-b", Map.of()));
+
+        await().until(() -> controlPlane.heartbeats.getLast().heartbeat().copies().stream().map(CopyReport::copyId).toList(),
+                ids -> ids.equals(List.of("kc-b")));
+        await().until(() -> http.refuses(a));
+        assertThat(agent.copyIds()).containsExactly("kc-b");
+        assertThat(http.get(b, "/ping").statusCode()).isEqualTo(200);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            heartbeat answered 404 Not Found | 404
+            heartbeat answered 410 Gone      | 410
+            """)
+    void anInstanceTheControlPlaneCallsGoneClosesItsAgentAndCopies(String label, int status) throws IOException {
+        startWithControlPlane();
+        controlPlane.assignments = List.of(copy("kc-1", Map.of()));
+        URI server = awaitInService("kc-1");
+
+        controlPlane.heartbeatStatus = status;
+
+        // isClosed() turns true as the shutdown begins; the copies go right after.
+        await().until(() -> agent.isClosed() && agent.copyIds().isEmpty());
+        await().until(() -> http.refuses(server));
+        await().until(() -> http.refuses(agent.url()));
     }
 
     @Test
-    void syncAsksForAHeartbeatAndHealthAnswers() throws Exception {
+    void aRegistrationAnsweredGoneClosesTheAgentBeforeAnyHeartbeat() throws IOException {
         controlPlane = new FakeControlPlane(0);
-        agent = InstanceAgent.start(new AgentSettings("ki-test", "ml.g5.xlarge", controlPlane.url(), Duration.ofHours(1),
-                "127.0.0.1"));
-        Awaitility.await().atMost(WAIT).until(() -> controlPlane.heartbeats.size() == 1);
-        HttpResponse<String> sync = send(HttpRequest.newBuilder(agent.url().resolve("/sync"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        controlPlane.registerStatus = 410;
+        start(INSTANCE, controlPlane.url(), HEARTBEAT);
+
+        await().until(agent::isClosed);
+
+        assertThat(controlPlane.registrations).hasSize(1);
+        assertThat(controlPlane.heartbeats).isEmpty();
+    }
+
+    /** Only 404 and 410 mean the instance is gone; any other refusal is the control plane's trouble, not the agent's. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            heartbeat answered 500 Internal Server Error | 500
+            heartbeat answered 503 Service Unavailable   | 503
+            heartbeat answered 400 Bad Request           | 400
+            """)
+    void aRefusedHeartbeatKeepsTheAgentAndItsCopiesRunning(String label, int status) throws IOException {
+        startWithControlPlane();
+        controlPlane.assignments = List.of(copy("kc-1", Map.of()));
+        URI server = awaitInService("kc-1");
+
+        controlPlane.heartbeatStatus = status;
+        awaitMoreHeartbeats(3);
+
+        assertThat(agent.isClosed()).isFalse();
+        assertThat(agent.copyIds()).containsExactly("kc-1");
+        assertThat(http.get(server, "/ping").statusCode()).isEqualTo(200);
+        controlPlane.heartbeatStatus = 200;
+        awaitMoreHeartbeats(1);
+        assertThat(controlPlane.latest("kc-1")).get().extracting(CopyReport::state).isEqualTo(CopyState.InService);
+    }
+
+    @Test
+    void aRefusedRegistrationIsRetriedUntilAccepted() throws IOException {
+        controlPlane = new FakeControlPlane(0);
+        controlPlane.registerStatus = 503;
+        start(INSTANCE, controlPlane.url(), HEARTBEAT);
+
+        await().until(() -> controlPlane.registrations.size() >= 3);
+        assertThat(controlPlane.heartbeats).as("no heartbeat before registering").isEmpty();
+        controlPlane.registerStatus = 204;
+
+        await().until(() -> !controlPlane.heartbeats.isEmpty());
+        assertThat(agent.isClosed()).isFalse();
+    }
+
+    @Test
+    void syncAsksForAHeartbeatAtOnceAndHealthAnswers() throws IOException {
+        controlPlane = new FakeControlPlane(0);
+        // An hour between heartbeats: any heartbeat after the first one comes from /sync.
+        start(INSTANCE, controlPlane.url(), Duration.ofHours(1));
+        await().until(() -> controlPlane.heartbeats.size() == 1);
+        controlPlane.assignments = List.of(copy("kc-sync", Map.of()));
+
+        HttpResponse<String> sync = http.post(agent.url(), "/sync", null, "");
+
         assertThat(sync.statusCode()).isEqualTo(202);
-        Awaitility.await().atMost(WAIT).until(() -> controlPlane.heartbeats.size() >= 2);
-        HttpResponse<String> health = send(HttpRequest.newBuilder(agent.url().resolve("/health")).GET().build());
+        await().until(() -> controlPlane.heartbeats.size() >= 2);
+        // The copy the synced heartbeat brought is started, and its readiness is reported without waiting an hour.
+        awaitInService("kc-sync");
+        HttpResponse<String> health = http.get(agent.url(), "/health");
         assertThat(health.statusCode()).isEqualTo(200);
-        assertThat(health.body()).contains("ki-test");
+        assertThat(TestHttp.json(health)).containsEntry("instanceId", INSTANCE).containsEntry("copies", 1);
     }
 
     @Test
-    void keepsTryingWhileTheControlPlaneIsDown() throws Exception {
+    void closingTheAgentStopsItsCopiesAndItsApi() throws IOException {
+        startWithControlPlane();
+        controlPlane.assignments = List.of(copy("kc-1", Map.of()));
+        URI server = awaitInService("kc-1");
+
+        agent.close();
+
+        assertThat(agent.isClosed()).isTrue();
+        assertThat(agent.copyIds()).isEmpty();
+        await().until(() -> http.refuses(server));
+        await().until(() -> http.refuses(agent.url()));
+    }
+
+    @Test
+    void keepsRetryingWhileTheControlPlaneIsDownAndRegistersOnceItIsUp() throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        start(URI.create("http://127.0.0.1:" + port));
-        assertThat(connectionRefused(port)).isTrue();
-        Thread.sleep(200); // several failed heartbeats; the agent must survive them
+        agentLog = new ListAppender<>();
+        agentLog.start();
+        agentLogger().addAppender(agentLog);
+        start("ki-down", URI.create("http://127.0.0.1:" + port), HEARTBEAT);
+
+        // Each refused connection is logged as a warning; several mean the agent went on after the first.
+        await().until(() -> unreachableWarnings("ki-down") >= 3);
         assertThat(agent.isClosed()).isFalse();
+        assertThat(http.get(agent.url(), "/health").statusCode()).isEqualTo(200);
+
         controlPlane = new FakeControlPlane(port);
-        Awaitility.await().atMost(WAIT).until(() -> !controlPlane.registrations.isEmpty() && !controlPlane.heartbeats.isEmpty());
+        await().until(() -> !controlPlane.heartbeats.isEmpty());
+        assertThat(controlPlane.registrations).extracting(Registered::instanceId).containsExactly("ki-down");
     }
 
-    private boolean connectionRefused(int port) throws InterruptedException {
-        try {
-            send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).GET().build());
-            return false;
-        } catch (ConnectException e) {
-            return true;
-        } catch (IOException e) {
-            return e.getCause() instanceof ConnectException;
+    private static Logger agentLogger() {
+        return (Logger) LoggerFactory.getLogger(InstanceAgent.class);
+    }
+
+    private long unreachableWarnings(String instanceId) {
+        List<ILoggingEvent> events;
+        synchronized (agentLog) { // the appender appends under its own lock
+            events = List.copyOf(agentLog.list);
         }
+        return events.stream()
+                .filter(e -> e.getLevel() == Level.WARN)
+                .filter(e -> e.getKeyValuePairs() != null && e.getKeyValuePairs().stream()
+                        .anyMatch(kv -> kv.key.equals("instance") && instanceId.equals(kv.value)))
+                .count();
     }
 }

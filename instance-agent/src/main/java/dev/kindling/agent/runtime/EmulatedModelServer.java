@@ -43,6 +43,15 @@ public final class EmulatedModelServer {
         this.copyId = copyId;
         this.readyAt = Instant.now().plusMillis(longEnv(env, "KINDLING_EMULATED_STARTUP_MILLIS"));
         this.latency = Duration.ofMillis(longEnv(env, "KINDLING_EMULATED_LATENCY_MILLIS"));
+        String exit = env.get("KINDLING_EMULATED_EXIT_ON_START");
+        if (exit != null && !exit.isBlank()) {
+            // A crashed container listens on nothing. (An HttpServer that is bound but never started cannot even
+            // release its port: stop() leaves the socket listening, so one is not created at all.)
+            exitReason = exit;
+            http = null;
+            executor = null;
+            return;
+        }
         try {
             http = HttpServer.create(new InetSocketAddress(bindHost, 0), 512);
         } catch (IOException e) {
@@ -56,16 +65,13 @@ public final class EmulatedModelServer {
 
     static EmulatedModelServer start(String bindHost, String component, String copyId, Map<String, String> env) {
         EmulatedModelServer s = new EmulatedModelServer(bindHost, component, copyId, env);
-        String exit = env.get("KINDLING_EMULATED_EXIT_ON_START");
-        if (exit != null && !exit.isBlank()) {
-            s.exitReason = exit;
-            return s;
-        }
-        s.http.start();
+        if (!s.exited()) s.http.start();
         return s;
     }
 
+    /** Where it listens; null if it exited at start. */
     public URI url() {
+        if (http == null) return null;
         return URI.create("http://" + http.getAddress().getHostString() + ":" + http.getAddress().getPort());
     }
 
@@ -133,7 +139,9 @@ public final class EmulatedModelServer {
     void stop() {
         boolean started = exitReason == null;
         exitReason = started ? "stopped" : exitReason;
-        if (started) http.stop(0);
-        executor.shutdownNow();
+        if (started) {
+            http.stop(0);
+            executor.shutdownNow();
+        }
     }
 }

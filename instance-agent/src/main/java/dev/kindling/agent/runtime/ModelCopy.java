@@ -47,7 +47,8 @@ public final class ModelCopy {
 
     public CopyReport report() {
         EmulatedModelServer s = server;
-        return new CopyReport(assignment.copyId(), state, s == null ? null : s.url().toString(), failureReason, readyAt);
+        URI url = s == null ? null : s.url();
+        return new CopyReport(assignment.copyId(), state, url == null ? null : url.toString(), failureReason, readyAt);
     }
 
     private void run() {
@@ -55,6 +56,11 @@ public final class ModelCopy {
             fetchImageAndModel();
             server = EmulatedModelServer.start(bindHost, assignment.componentName(), assignment.copyId(),
                     assignment.environment());
+            if (stopped) {
+                // stop() ran before the server existed, so it could not stop it
+                server.stop();
+                return;
+            }
             awaitHealthy(Duration.ofSeconds(assignment.containerStartupHealthCheckTimeoutSeconds()));
             if (!stopped) {
                 readyAt = Instant.now();
@@ -76,14 +82,14 @@ public final class ModelCopy {
     }
 
     private void awaitHealthy(Duration timeout) throws InterruptedException {
+        if (server.exited()) {
+            throw new IllegalStateException("model server exited during start: " + server.exitReason());
+        }
         URI ping = server.url().resolve("/ping");
         Instant deadline = Instant.now().plus(timeout);
         String last = "no answer";
         try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build()) {
             while (!stopped) {
-                if (server.exited()) {
-                    throw new IllegalStateException("model server exited during start: " + server.exitReason());
-                }
                 try {
                     HttpResponse<Void> r = client.send(HttpRequest.newBuilder(ping).timeout(Duration.ofSeconds(2)).GET().build(),
                             HttpResponse.BodyHandlers.discarding());
