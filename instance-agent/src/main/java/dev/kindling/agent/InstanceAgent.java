@@ -159,11 +159,18 @@ public final class InstanceAgent implements AutoCloseable {
             }
         }
         for (CopyAssignment a : wanted.values()) {
-            copies.computeIfAbsent(a.copyId(), id -> {
+            if (closed.get()) return;
+            ModelCopy copy = copies.computeIfAbsent(a.copyId(), id -> {
                 log.atInfo().addKeyValue("instance", settings.instanceId()).addKeyValue("copy", id)
                         .addKeyValue("component", a.componentName()).log("Copy starting");
                 return ModelCopy.start(a, settings.bindHost(), this::requestHeartbeat);
             });
+            // close() may have run while this copy started: it sets closed first, then stops what it finds, so
+            // whichever of us sees the other stops the copy (stopping twice is harmless).
+            if (closed.get()) {
+                copies.remove(a.copyId());
+                copy.stop();
+            }
         }
     }
 
