@@ -1,0 +1,86 @@
+package dev.kindling.agent.image;
+
+import dev.kindling.agent.registry.BlobFetcher;
+import dev.kindling.agent.registry.Descriptor;
+import dev.kindling.agent.registry.Digest;
+import dev.kindling.agent.registry.FetchReport;
+import dev.kindling.agent.registry.ImageReference;
+import dev.kindling.agent.registry.Manifest;
+import dev.kindling.agent.registry.RegistryClient;
+import dev.kindling.agent.registry.RegistryException;
+import dev.kindling.agent.store.BlobStore;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * Pulls an image into a root filesystem: fetches its blobs into the store and, on a thread of its own, applies
+ * each layer in manifest order as soon as it and every layer below it are published, so unpacking overlaps the
+ * download of the layers still coming.
+ */
+public final class ImagePuller {
+
+    private final BlobFetcher fetcher;
+
+    public ImagePuller(BlobFetcher fetcher) {
+        this.fetcher = fetcher;
+    }
+
+    /** What a pull did and how long its parts took. */
+    public record Result(Manifest manifest, FetchReport fetch, Duration total, long layerBytesWritten) {}
+
+    public Result pull(RegistryClient client, ImageReference ref, BlobStore store, Path rootfs) {
+        long started = System.nanoTime();
+        Manifest manifest = client.pullManifest(ref);
+        LinkedBlockingQueue<Digest> published = new LinkedBlockingQueue<>();
+        CompletableFuture<Long> unpacked = CompletableFuture.supplyAsync(() -> applyInOrder(manifest.layers(), published,
+                store, rootfs, ref), runnable -> Thread.ofPlatform().name("layer-unpack").start(runnable));
+        FetchReport fetch;
+        try {
+            fetch = fetcher.fetch(client, ref.repository(), manifest.blobs(), store, d -> published.add(d.digest()));
+        } catch (RuntimeException e) {
+            unpacked.cancel(true);
+            published.add(ABORT);
+            throw e;
+        }
+        try {
+            long written = unpacked.get();
+            return new Result(manifest, fetch, Duration.ofNanos(System.nanoTime() - started), written);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new RegistryException("unpacking " + ref + ": " + e.getCause(), 0, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException("interrupted while unpacking " + ref, 0, e);
+        }
+    }
+
+    private static final Digest ABORT = new Digest("0".repeat(64));
+
+    private static long applyInOrder(List<Descriptor> layers, LinkedBlockingQueue<Digest> published, BlobStore store,
+                                     Path rootfs, ImageReference ref) {
+        Set<Digest> ready = ConcurrentHashMap.newKeySet();
+        long written = 0;
+        for (Descriptor layer : layers) {
+            try {
+                while (!ready.contains(layer.digest())) {
+                    Digest next = published.take();
+                    if (next.equals(ABORT)) throw new RegistryException("pull of " + ref + " failed; unpacking stopped", 0);
+                    ready.add(next);
+                }
+                written += LayerUnpacker.apply(store.path(layer.digest()), rootfs).bytesWritten();
+            } catch (IOException e) {
+                throw new RegistryException("unpacking layer " + layer.digest() + " of " + ref + ": " + e.getMessage(), 0, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RegistryException("unpacking " + ref + " interrupted", 0, e);
+            }
+        }
+        return written;
+    }
+}
