@@ -1,5 +1,6 @@
 package dev.kindling.load;
 
+import dev.kindling.agent.image.ImagePuller;
 import dev.kindling.agent.registry.BlobFetcher;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
@@ -12,6 +13,8 @@ import dev.kindling.agent.registry.RegistryClient;
 import dev.kindling.agent.registry.RegistryCredentials;
 import dev.kindling.agent.store.BlobStore;
 import java.io.IOException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -98,6 +101,7 @@ public final class ImagePullBenchmark {
             List<Double> curl = new ArrayList<>();
             List<Double> cached = new ArrayList<>();
             List<Double> agentCpu = new ArrayList<>();
+            List<Double> unpacked = new ArrayList<>();
             for (int rep = 1; rep <= reps; rep++) {
                 Path out = work.resolve("out");
                 deleteTree(out);
@@ -116,8 +120,12 @@ public final class ImagePullBenchmark {
                     settle(work, registryData);
                     order.get((i + rep) % order.size()).run();
                 }
-                System.out.printf(Locale.ROOT, "rep %d: agent %.2f s (%.2f CPU s), skopeo %.2f s, curl %.2f s, cached start %.4f s%n",
-                        rep, agent.getLast(), agentCpu.getLast(), skopeo.getLast(), curl.getLast(), cached.getLast());
+                deleteTree(out.resolve("agent"));
+                settle(work, registryData);
+                unpacked.add(agentPullAndUnpack(ref, settings, out.resolve("unpack")));
+                System.out.printf(Locale.ROOT, "rep %d: agent %.2f s (%.2f CPU s), skopeo %.2f s, curl %.2f s, cached start "
+                        + "%.4f s, agent fetch+unpack %.2f s%n", rep, agent.getLast(), agentCpu.getLast(), skopeo.getLast(),
+                        curl.getLast(), cached.getLast(), unpacked.getLast());
                 deleteTree(out);
             }
             double ma = median(agent), ms = median(skopeo), mc = median(curl), mcached = median(cached);
@@ -127,6 +135,8 @@ public final class ImagePullBenchmark {
             System.out.printf(Locale.ROOT, "  (b) skopeo copy to dir        %7.2f s  %6.0f MB/s%n", ms, totalBytes / 1e6 / ms);
             System.out.printf(Locale.ROOT, "  (c) curl each blob in turn    %7.2f s  %6.0f MB/s%n", mc, totalBytes / 1e6 / mc);
             System.out.printf(Locale.ROOT, "  cached start (all present)    %7.4f s%n", mcached);
+            System.out.printf(Locale.ROOT, "  (d) agent fetch + unpack      %7.2f s  %6.0f MB/s%n", median(unpacked),
+                    totalBytes / 1e6 / median(unpacked));
             System.out.printf(Locale.ROOT, "Ratios: agent/skopeo %.2f (target < 1), agent/curl %.2f (target <= 1.3), "
                     + "cached/cold %.4f (target < 0.01)%n", ma / ms, ma / mc, mcached / ma);
         } finally {
@@ -157,6 +167,15 @@ public final class ImagePullBenchmark {
         }
     }
 
+    /** Fetch plus unpack into a root filesystem, layers applied in order while later ones download. */
+    private static double agentPullAndUnpack(ImageReference ref, FetchSettings settings, Path dir) {
+        try (RegistryClient c = RegistryClient.forReference(ref, RegistryCredentials.anonymous(), Duration.ofSeconds(30));
+             BlobFetcher fetcher = new BlobFetcher(settings)) {
+            ImagePuller.Result r = new ImagePuller(fetcher).pull(c, ref, new BlobStore(dir.resolve("store")), dir.resolve("rootfs"));
+            return r.total().toNanos() / 1e9;
+        }
+    }
+
     private static void curlAll(String host, String repo, ImageReference ref, Path dir) {
         try (RegistryClient c = RegistryClient.forReference(ref, RegistryCredentials.anonymous(), Duration.ofSeconds(30))) {
             Files.createDirectories(dir);
@@ -169,22 +188,28 @@ public final class ImagePullBenchmark {
         }
     }
 
+    /** A layer as images have them: a tar holding one file of incompressible bytes. */
     private static Descriptor pushRandomLayer(LocalRegistry registry, String repo, Path work, String name, long bytes,
                                               long seed) throws Exception {
         Path file = work.resolve(name + ".layer");
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         SplittableRandom random = new SplittableRandom(seed);
         byte[] buf = new byte[1 << 20];
-        try (OutputStream out = Files.newOutputStream(file)) {
+        try (OutputStream out = new java.security.DigestOutputStream(
+                new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20), sha);
+             TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            TarArchiveEntry entry = new TarArchiveEntry("opt/ml/" + name + ".bin");
+            entry.setSize(bytes);
+            entry.setMode(0100644);
+            tar.putArchiveEntry(entry);
             for (long written = 0; written < bytes; written += buf.length) {
                 for (int i = 0; i < buf.length; i += 8) {
                     long v = random.nextLong();
                     for (int k = 0; k < 8; k++) buf[i + k] = (byte) (v >>> (8 * k));
                 }
-                int n = (int) Math.min(buf.length, bytes - written);
-                sha.update(buf, 0, n);
-                out.write(buf, 0, n);
+                tar.write(buf, 0, (int) Math.min(buf.length, bytes - written));
             }
+            tar.closeArchiveEntry();
         }
         Descriptor d = registry.pushBlob(repo, "application/vnd.oci.image.layer.v1.tar", file, Digest.of(sha.digest()));
         Files.delete(file);
