@@ -12,10 +12,10 @@ import dev.kindling.agent.store.BlobStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 
@@ -64,7 +64,7 @@ public final class ImagePuller {
 
     private static long applyInOrder(List<Descriptor> layers, LinkedBlockingQueue<Digest> published, BlobStore store,
                                      Path rootfs, ImageReference ref) {
-        Set<Digest> ready = ConcurrentHashMap.newKeySet();
+        Set<Digest> ready = new HashSet<>(); // only the unpack thread touches it
         long written = 0;
         for (Descriptor layer : layers) {
             try {

@@ -4,7 +4,6 @@ import com.github.luben.zstd.ZstdInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -145,11 +144,7 @@ public final class LayerUnpacker {
         if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
             try (Stream<Path> walk = Files.walk(p)) {
                 for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    try {
-                        Files.delete(x);
-                    } catch (DirectoryNotEmptyException raced) {
-                        throw new IOException("could not remove " + x, raced);
-                    }
+                    Files.delete(x);
                 }
             }
         } else {

@@ -89,7 +89,7 @@ public final class RegistryClient implements AutoCloseable {
 
     private Raw getManifest(String repository, String reference, Digest expected, String doing) {
         HttpResponse<byte[]> r = send(repository, "/v2/" + repository + "/manifests/" + reference, Map.of("Accept", ACCEPT),
-                HttpResponse.BodyHandlers.ofByteArray(), doing);
+                doing);
         if (r.statusCode() == 404) {
             throw new RegistryException(doing + ": no such manifest (HTTP 404)", 404);
         }
@@ -203,18 +203,15 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     /** Sends a GET, answering one auth challenge if the registry asks. */
-    private <T> HttpResponse<T> send(String repository, String path, Map<String, String> headers,
-                                     HttpResponse.BodyHandler<T> handler, String doing) {
+    private HttpResponse<byte[]> send(String repository, String path, Map<String, String> headers, String doing) {
         String scope = "repository:" + repository + ":pull";
-        HttpResponse<T> r = get(path, headers, authorizations.get(scope), handler, doing);
+        HttpResponse<byte[]> r = get(path, headers, authorizations.get(scope), doing);
         if (r.statusCode() != 401) return r;
-        discard(r);
         Challenge challenge = Challenge.parse(r.headers().firstValue("WWW-Authenticate").orElse(""));
         String authorization = answer(challenge, scope, doing);
         authorizations.put(scope, authorization);
-        r = get(path, headers, authorization, handler, doing);
+        r = get(path, headers, authorization, doing);
         if (r.statusCode() == 401 || r.statusCode() == 403) {
-            discard(r);
             throw new RegistryException(doing + ": the registry refused our credentials (HTTP " + r.statusCode() + ")",
                     r.statusCode());
         }
@@ -256,13 +253,12 @@ public final class RegistryClient implements AutoCloseable {
         }
     }
 
-    private <T> HttpResponse<T> get(String path, Map<String, String> headers, String authorization,
-                                    HttpResponse.BodyHandler<T> handler, String doing) {
+    private HttpResponse<byte[]> get(String path, Map<String, String> headers, String authorization, String doing) {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(requestTimeout).GET();
         headers.forEach(b::header);
         if (authorization != null) b.header("Authorization", authorization);
         try {
-            return http.send(b.build(), handler);
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new RegistryException(doing + ": " + e, 0, e);
         } catch (InterruptedException e) {
@@ -274,16 +270,6 @@ public final class RegistryClient implements AutoCloseable {
     private static void check(HttpResponse<?> r, String doing) {
         if (r.statusCode() / 100 != 2) {
             throw new RegistryException(doing + ": HTTP " + r.statusCode(), r.statusCode());
-        }
-    }
-
-    private static void discard(HttpResponse<?> r) {
-        if (r.body() instanceof java.io.Closeable in) {
-            try {
-                in.close();
-            } catch (IOException ignored) {
-                // nothing to read from a refused request
-            }
         }
     }
 
