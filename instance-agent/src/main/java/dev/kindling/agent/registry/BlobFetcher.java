@@ -83,6 +83,13 @@ public final class BlobFetcher implements AutoCloseable {
         int present = 0;
         long resumed = 0;
         try {
+            long missing = distinct.values().stream().filter(d -> !store.contains(d.digest())).mapToLong(Descriptor::size).sum();
+            try {
+                store.makeRoom(missing);
+            } catch (IOException e) {
+                throw new RegistryException("pulling " + distinct.size() + " blobs of " + client.registry() + "/" + repository
+                        + ": " + e.getMessage(), 0, e);
+            }
             for (Descriptor d : distinct.values()) {
                 if (store.contains(d.digest())) {
                     present++;

@@ -190,4 +190,16 @@ class RegistryPullIT {
             assertThat(Files.readAllBytes(store.path(big.digest()))).isEqualTo(large);
         }
     }
+
+    @Test
+    void aFetchThatCannotFitTheStoreBudgetIsRefusedBeforeAnyByteMoves() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("store-small"), 1024 * 1024);
+        try (RegistryClient c = client(); BlobFetcher fetcher = new BlobFetcher(SMALL_CHUNKS)) {
+            Manifest m = c.pullManifest(ImageReference.parse(registry.host() + "/team/llm:v1"));
+            assertThatThrownBy(() -> fetcher.fetch(c, "team/llm", m.blobs(), store, d -> { }))
+                    .isInstanceOf(RegistryException.class)
+                    .hasMessageContaining("budget of 1048576 bytes cannot take " + m.totalBytes() + " more");
+            assertThat(store.usedBytes()).isZero();
+        }
+    }
 }
