@@ -1,0 +1,65 @@
+package dev.kindling.agent.cache;
+
+import dev.kindling.agent.registry.Descriptor;
+import dev.kindling.agent.registry.Digest;
+import dev.kindling.agent.store.BlobStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+/**
+ * An image cache kept as a directory of blobs ({@code root/blobs/sha256/<hex>}), such as a prepared cache volume a
+ * new instance mounts. Each blob is copied into the store while hashed, and published only if it matches.
+ */
+public final class DirectoryImageCache implements ImageCache {
+
+    private final String name;
+    private final Path blobs;
+
+    public DirectoryImageCache(String name, Path root) {
+        this.name = name;
+        this.blobs = root.resolve("blobs").resolve("sha256");
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Outcome provide(Descriptor blob, BlobStore store) {
+        Path source = blobs.resolve(blob.digest().hex());
+        if (!Files.isRegularFile(source)) return new Outcome.Miss();
+        Path target = store.partialData(blob.digest());
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            long bytes;
+            try (InputStream in = Files.newInputStream(source);
+                 OutputStream out = new DigestOutputStream(Files.newOutputStream(target), sha)) {
+                bytes = in.transferTo(out);
+            }
+            Digest actual = Digest.of(sha.digest());
+            if (!actual.equals(blob.digest())) {
+                Files.deleteIfExists(target);
+                return new Outcome.Failed(name + " holds a corrupt copy of blob " + blob.digest() + " (it hashes to "
+                        + actual + ")");
+            }
+            store.publish(blob.digest(), target);
+            return new Outcome.Hit(bytes);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(target);
+            } catch (IOException ignored) {
+                // the partial file is only scratch
+            }
+            return new Outcome.Failed(name + " could not provide blob " + blob.digest() + ": " + e.getMessage());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
