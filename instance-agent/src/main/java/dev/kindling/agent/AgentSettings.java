@@ -10,9 +10,10 @@ import java.time.Duration;
  * @param controlPlaneUrl base URL of the control plane's API
  * @param heartbeatInterval time between heartbeats; the control plane declares the instance dead after several
  * @param bindHost address the agent API and model servers listen on
+ * @param dataPath where the instance keeps images and models, and how it fetches them
  */
 public record AgentSettings(String instanceId, String instanceType, URI controlPlaneUrl, Duration heartbeatInterval,
-                            String bindHost) {
+                            String bindHost, DataPathSettings dataPath) {
 
     public AgentSettings {
         if (instanceId == null || instanceId.isBlank()) throw new IllegalArgumentException("instanceId is required");
@@ -20,5 +21,6 @@ public record AgentSettings(String instanceId, String instanceType, URI controlP
         if (heartbeatInterval == null || heartbeatInterval.isNegative() || heartbeatInterval.isZero()) {
             throw new IllegalArgumentException("heartbeatInterval must be positive");
         }
+        if (dataPath == null) throw new IllegalArgumentException("dataPath is required");
     }
 }

@@ -8,6 +8,7 @@ import dev.kindling.agent.protocol.CopyReport;
 import dev.kindling.agent.protocol.Heartbeat;
 import dev.kindling.agent.protocol.HeartbeatResponse;
 import dev.kindling.agent.protocol.Registration;
+import dev.kindling.agent.runtime.CopyData;
 import dev.kindling.agent.runtime.ModelCopy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,6 +43,8 @@ public final class InstanceAgent implements AutoCloseable {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
     private final AgentSettings settings;
+    private final CopyData data;
+    private final AutoCloseable dataPath;
     private final HttpServer api;
     private final HttpClient http;
     private final ScheduledExecutorService ticker;
@@ -50,8 +53,10 @@ public final class InstanceAgent implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object beatLock = new Object();
 
-    private InstanceAgent(AgentSettings settings) {
+    private InstanceAgent(AgentSettings settings, CopyData data, AutoCloseable closeWithAgent) {
         this.settings = settings;
+        this.data = data;
+        this.dataPath = closeWithAgent;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         this.ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
                 .name("agent-" + settings.instanceId()).factory());
@@ -71,7 +76,22 @@ public final class InstanceAgent implements AutoCloseable {
 
     /** Starts an agent: its API listens at once; registration and heartbeats run in the background. */
     public static InstanceAgent start(AgentSettings settings) {
-        InstanceAgent agent = new InstanceAgent(settings);
+        DataPath dataPath = new DataPath(settings.dataPath());
+        try {
+            return start(settings, dataPath, dataPath);
+        } catch (RuntimeException e) {
+            dataPath.close();
+            throw e;
+        }
+    }
+
+    /** Starts an agent whose copies get their image and model from {@code data} (tests of the agent's life cycle). */
+    public static InstanceAgent start(AgentSettings settings, CopyData data) {
+        return start(settings, data, () -> { });
+    }
+
+    private static InstanceAgent start(AgentSettings settings, CopyData data, AutoCloseable closeWithAgent) {
+        InstanceAgent agent = new InstanceAgent(settings, data, closeWithAgent);
         agent.api.start();
         long periodMillis = settings.heartbeatInterval().toMillis();
         agent.ticker.scheduleWithFixedDelay(agent::tick, 0, periodMillis, TimeUnit.MILLISECONDS);
@@ -163,7 +183,7 @@ public final class InstanceAgent implements AutoCloseable {
             ModelCopy copy = copies.computeIfAbsent(a.copyId(), id -> {
                 log.atInfo().addKeyValue("instance", settings.instanceId()).addKeyValue("copy", id)
                         .addKeyValue("component", a.componentName()).log("Copy starting");
-                return ModelCopy.start(a, settings.bindHost(), this::requestHeartbeat);
+                return ModelCopy.start(a, settings.bindHost(), data, this::requestHeartbeat);
             });
             // close() may have run while this copy started: it sets closed first, then stops what it finds, so
             // whichever of us sees the other stops the copy (stopping twice is harmless).
@@ -212,5 +232,10 @@ public final class InstanceAgent implements AutoCloseable {
         copies.clear();
         api.stop(0);
         http.close();
+        try {
+            dataPath.close();
+        } catch (Exception e) {
+            log.atWarn().addKeyValue("instance", settings.instanceId()).setCause(e).log("Closing the data path failed");
+        }
     }
 }

@@ -1,25 +1,52 @@
 package dev.kindling.agent;
 
+import dev.kindling.agent.registry.EcrCredentials;
+import dev.kindling.agent.registry.FetchSettings;
+import dev.kindling.agent.registry.Registries;
+import dev.kindling.agent.registry.RegistryCredentials;
+import dev.kindling.agent.io.InstanceThroughput;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import software.amazon.awssdk.services.ecr.EcrClient;
 
 /**
- * Runs an agent on its own, as on an EC2 instance: {@code KINDLING_INSTANCE_ID}, {@code KINDLING_INSTANCE_TYPE}
- * and {@code KINDLING_CONTROL_PLANE_URL} say who it is and where to report; {@code KINDLING_HEARTBEAT_MILLIS}
- * (default 1000) and {@code KINDLING_BIND_HOST} (default 127.0.0.1) are optional.
+ * Runs an agent on its own, as on an EC2 instance. {@code KINDLING_INSTANCE_ID}, {@code KINDLING_INSTANCE_TYPE} and
+ * {@code KINDLING_CONTROL_PLANE_URL} say who it is and where to report. Optional: {@code KINDLING_HEARTBEAT_MILLIS}
+ * (default 1000), {@code KINDLING_BIND_HOST} (127.0.0.1), {@code KINDLING_DATA_DIR} (/var/lib/kindling),
+ * {@code KINDLING_DISK_BUDGET_MB} (no budget), {@code KINDLING_DEFAULT_REGISTRY} (none: images name their registry),
+ * {@code KINDLING_ECR_MIRROR} (none), {@code KINDLING_IMAGE_CACHE_DIR} (none), {@code KINDLING_REGISTRY_AUTH}
+ * ({@code ecr}: ECR tokens from the instance's AWS credentials, the default; {@code none}).
  */
 public final class Main {
 
     private Main() {}
 
     public static void main(String[] args) throws InterruptedException {
+        String auth = optional("KINDLING_REGISTRY_AUTH", "ecr");
+        RegistryCredentials credentials = switch (auth) {
+            case "ecr" -> new EcrCredentials(EcrClient.create());
+            case "none" -> RegistryCredentials.anonymous();
+            default -> exit("KINDLING_REGISTRY_AUTH must be 'ecr' or 'none', was '" + auth + "'");
+        };
+        String budget = optional("KINDLING_DISK_BUDGET_MB", "");
+        String cache = optional("KINDLING_IMAGE_CACHE_DIR", "");
+        DataPathSettings dataPath = new DataPathSettings(
+                Path.of(optional("KINDLING_DATA_DIR", "/var/lib/kindling")),
+                budget.isBlank() ? Long.MAX_VALUE : Long.parseLong(budget) << 20,
+                FetchSettings.DEFAULTS,
+                new Registries.Settings(blankToNull(optional("KINDLING_DEFAULT_REGISTRY", "")),
+                        blankToNull(optional("KINDLING_ECR_MIRROR", "")), credentials, Duration.ofSeconds(30)),
+                cache.isBlank() ? null : Path.of(cache),
+                InstanceThroughput.UNLIMITED);
         AgentSettings settings = new AgentSettings(
                 required("KINDLING_INSTANCE_ID"),
                 required("KINDLING_INSTANCE_TYPE"),
                 URI.create(required("KINDLING_CONTROL_PLANE_URL")),
-                Duration.ofMillis(Long.parseLong(System.getenv().getOrDefault("KINDLING_HEARTBEAT_MILLIS", "1000"))),
-                System.getenv().getOrDefault("KINDLING_BIND_HOST", "127.0.0.1"));
+                Duration.ofMillis(Long.parseLong(optional("KINDLING_HEARTBEAT_MILLIS", "1000"))),
+                optional("KINDLING_BIND_HOST", "127.0.0.1"),
+                dataPath);
         InstanceAgent agent = InstanceAgent.start(settings);
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -31,12 +58,23 @@ public final class Main {
         }
     }
 
+    private static String optional(String name, String fallback) {
+        return System.getenv().getOrDefault(name, fallback);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
     private static String required(String name) {
         String v = System.getenv(name);
-        if (v == null || v.isBlank()) {
-            System.err.println("kindling agent: environment variable " + name + " is required");
-            System.exit(2);
-        }
+        if (v == null || v.isBlank()) exit("environment variable " + name + " is required");
         return v;
+    }
+
+    private static <T> T exit(String message) {
+        System.err.println("kindling agent: " + message);
+        System.exit(2);
+        return null;
     }
 }

@@ -21,7 +21,10 @@ import java.util.Map;
 import java.util.function.Predicate;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
+import dev.kindling.agent.runtime.FakeCopyData;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -38,6 +41,8 @@ class InstanceAgentIT {
     private static final String INSTANCE = "ki-test";
     private static final String TYPE = "ml.g5.xlarge";
 
+    @TempDir
+    Path dir;
     private final TestHttp http = new TestHttp();
     private FakeControlPlane controlPlane;
     private InstanceAgent agent;
@@ -56,7 +61,8 @@ class InstanceAgentIT {
     }
 
     private InstanceAgent start(String instanceId, URI controlPlaneUrl, Duration heartbeat) {
-        agent = InstanceAgent.start(new AgentSettings(instanceId, TYPE, controlPlaneUrl, heartbeat, "127.0.0.1"));
+        agent = InstanceAgent.start(new AgentSettings(instanceId, TYPE, controlPlaneUrl, heartbeat, "127.0.0.1",
+                DataPathSettings.under(dir.resolve("disk"))), new FakeCopyData(dir.resolve("prepared")));
         return agent;
     }
 

@@ -2,7 +2,12 @@ package dev.kindling.db.model;
 
 import java.time.Instant;
 
-/** One copy of an inference component placed on an instance, with the resources it holds there. */
+/**
+ * One copy of an inference component placed on an instance, with the resources it holds there.
+ *
+ * @param startupJson how its start went as its agent last reported it (phases, timings, cache tiers), as JSON; null
+ *                    until the agent reports
+ */
 public record Copy(
         String id,
         String componentName,
@@ -15,7 +20,8 @@ public record Copy(
         String modelServerUrl,
         String failureReason,
         Instant createdAt,
-        Instant readyAt) {
+        Instant readyAt,
+        String startupJson) {
 
     /** Whether the copy still holds its resources on the instance. */
     public boolean holdsResources() {

@@ -13,7 +13,7 @@ import reactor.core.publisher.Mono;
 public final class CopyStore {
 
     private static final String SELECT = "select id, component_name, instance_id, spec_revision, accelerators, cpu_millis, "
-            + "memory_mb, status, model_server_url, failure_reason, created_at, ready_at from copies";
+            + "memory_mb, status, model_server_url, failure_reason, created_at, ready_at, startup::text as startup from copies";
 
     private final DatabaseClient db;
 
@@ -44,16 +44,20 @@ public final class CopyStore {
     }
 
     /**
-     * Records what an agent reports of a copy. A copy the control plane asked to stop stays Stopping whatever the
-     * agent says; a Failed copy stays Failed (the reconciler replaces it).
+     * Records what an agent reports of a copy: its status, and how its start went ({@code startupJson}, kept when
+     * the report has none). A copy the control plane asked to stop stays Stopping whatever the agent says; a Failed
+     * copy stays Failed (the reconciler replaces it).
      */
-    public Mono<Boolean> reportObserved(String id, String instanceId, CopyStatus status, String url, String reason, Instant readyAt) {
+    public Mono<Boolean> reportObserved(String id, String instanceId, CopyStatus status, String url, String reason, Instant readyAt,
+                                        String startupJson) {
         var spec = db.sql("update copies set status = :status, model_server_url = :url, "
-                + "failure_reason = :reason, ready_at = coalesce(ready_at, :ready) where id = :id and instance_id = :instance "
+                + "failure_reason = :reason, ready_at = coalesce(ready_at, :ready), "
+                + "startup = coalesce(cast(:startup as jsonb), startup) where id = :id and instance_id = :instance "
                 + "and status not in ('Stopping', 'Failed')");
         spec = Sql.bind(spec, "url", url, String.class);
         spec = Sql.bind(spec, "reason", reason, String.class);
         spec = Sql.bind(spec, "ready", Sql.ts(readyAt), OffsetDateTime.class);
+        spec = Sql.bind(spec, "startup", startupJson, String.class);
         return spec.bind("status", status.name()).bind("id", id).bind("instance", instanceId)
                 .fetch().rowsUpdated().map(n -> n == 1);
     }
@@ -78,6 +82,7 @@ public final class CopyStore {
                 row.get("instance_id", String.class), row.get("spec_revision", Long.class),
                 row.get("accelerators", Integer.class), row.get("cpu_millis", Long.class), row.get("memory_mb", Long.class),
                 CopyStatus.valueOf(row.get("status", String.class)), row.get("model_server_url", String.class),
-                row.get("failure_reason", String.class), Sql.instant(row, "created_at"), Sql.instant(row, "ready_at"));
+                row.get("failure_reason", String.class), Sql.instant(row, "created_at"), Sql.instant(row, "ready_at"),
+                row.get("startup", String.class));
     }
 }

@@ -40,7 +40,7 @@ class CopyStoreIT {
 
     @Test
     void aPlacedCopyRoundTrips() {
-        Copy placed = new Copy("kc-rt", "ic", "ki-1", 1, 1, 2500, 4096, CopyStatus.Pending, null, null, T0, null);
+        Copy placed = new Copy("kc-rt", "ic", "ki-1", 1, 1, 2500, 4096, CopyStatus.Pending, null, null, T0, null, null);
         f.copies.insert(placed).block();
 
         assertThat(f.copy("kc-rt")).isEqualTo(placed);
@@ -75,7 +75,7 @@ class CopyStoreIT {
         String id = "kc-rep-" + stored.name().toLowerCase();
         Copy before = f.copy(id, "ic", "ki-1", stored);
 
-        assertThat(f.copies.reportObserved(id, "ki-1", CopyStatus.InService, "http://10.0.0.7:9000", null, T0.plusSeconds(2))
+        assertThat(f.copies.reportObserved(id, "ki-1", CopyStatus.InService, "http://10.0.0.7:9000", null, T0.plusSeconds(2), null)
                 .block()).isEqualTo(applied);
 
         Copy after = f.copy(id);
@@ -92,7 +92,7 @@ class CopyStoreIT {
     void aReportFromAnotherInstanceIsIgnored() {
         Copy before = f.copy("kc-foreign", "ic", "ki-1", CopyStatus.Starting);
 
-        assertThat(f.copies.reportObserved("kc-foreign", "ki-2", CopyStatus.Failed, null, "not mine", null).block()).isFalse();
+        assertThat(f.copies.reportObserved("kc-foreign", "ki-2", CopyStatus.Failed, null, "not mine", null, null).block()).isFalse();
 
         assertThat(f.copy("kc-foreign")).isEqualTo(before);
     }
@@ -100,21 +100,37 @@ class CopyStoreIT {
     @Test
     void theReadyTimeIsTheFirstOneReported() {
         f.copy("kc-ready", "ic", "ki-1", CopyStatus.Pending);
-        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.Starting, "http://m", null, null).block();
+        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.Starting, "http://m", null, null, null).block();
         assertThat(f.copy("kc-ready").readyAt()).isNull();
 
-        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.InService, "http://m", null, T0.plusSeconds(1)).block();
-        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.InService, "http://m", null, T0.plusSeconds(9)).block();
-        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.InService, "http://m", null, null).block();
+        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.InService, "http://m", null, T0.plusSeconds(1), null).block();
+        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.InService, "http://m", null, T0.plusSeconds(9), null).block();
+        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.InService, "http://m", null, null, null).block();
 
         assertThat(f.copy("kc-ready").readyAt()).isEqualTo(T0.plusSeconds(1));
+    }
+
+    @Test
+    void theStartupReportIsKeptUntilANewerOneArrives() {
+        f.copy("kc-startup", "ic", "ki-1", CopyStatus.Pending);
+        String imageDone = "{\"phases\": [{\"name\": \"image\", \"bytesDone\": 10}]}";
+        f.copies.reportObserved("kc-startup", "ki-1", CopyStatus.Starting, null, null, null, imageDone).block();
+        assertThat(f.copy("kc-startup").startupJson()).contains("\"bytesDone\": 10");
+
+        // A report without startup (an older agent) leaves what is stored.
+        f.copies.reportObserved("kc-startup", "ki-1", CopyStatus.Starting, null, null, null, null).block();
+        assertThat(f.copy("kc-startup").startupJson()).contains("\"image\"");
+
+        f.copies.reportObserved("kc-startup", "ki-1", CopyStatus.InService, "http://m", null, T0,
+                "{\"phases\": [{\"name\": \"health-check\"}]}").block();
+        assertThat(f.copy("kc-startup").startupJson()).contains("health-check").doesNotContain("\"image\"");
     }
 
     @Test
     void anAgentReportedFailureIsRecordedWithItsReason() {
         f.copy("kc-crash", "ic", "ki-1", CopyStatus.Starting);
 
-        assertThat(f.copies.reportObserved("kc-crash", "ki-1", CopyStatus.Failed, null, "exit 137", null).block()).isTrue();
+        assertThat(f.copies.reportObserved("kc-crash", "ki-1", CopyStatus.Failed, null, "exit 137", null, null).block()).isTrue();
 
         Copy failed = f.copy("kc-crash");
         assertThat(failed.status()).isEqualTo(CopyStatus.Failed);

@@ -109,7 +109,7 @@ final class StoreFixture implements AutoCloseable {
     }
 
     Copy copy(String id, String component, String instance, CopyStatus status) {
-        copies.insert(new Copy(id, component, instance, 1, 1, 2500, 4096, status, null, null, T0, null)).block();
+        copies.insert(new Copy(id, component, instance, 1, 1, 2500, 4096, status, null, null, T0, null, null)).block();
         return copy(id);
     }
 

@@ -1,6 +1,10 @@
 package dev.kindling.api.config;
 
+import dev.kindling.agent.DataPathSettings;
+import dev.kindling.agent.registry.FetchSettings;
+import dev.kindling.agent.registry.Registries;
 import dev.kindling.api.fleet.FleetProvider;
+import dev.kindling.api.metrics.CopyStartMetrics;
 import dev.kindling.api.fleet.InstanceTypeCatalog;
 import dev.kindling.api.fleet.LocalFleet;
 import dev.kindling.api.reconcile.AgentClient;
@@ -31,16 +35,21 @@ public class FleetConfiguration {
 
     @Bean
     InstanceTypeCatalog instanceTypeCatalog(KindlingProperties properties) {
-        return new InstanceTypeCatalog(properties.fleet().local().launchDelaySeconds());
+        KindlingProperties.Local local = properties.fleet().local();
+        return new InstanceTypeCatalog(local.launchDelaySeconds(), local.networkGbps(), local.diskWriteMibps());
     }
 
     @Bean(destroyMethod = "close")
     LocalFleet localFleet(KindlingProperties properties, Environment environment) {
         KindlingProperties.Local local = properties.fleet().local();
         String configured = properties.api().controlPlaneUrl();
-        return new LocalFleet(local.timeScale(), Duration.ofMillis(local.heartbeatIntervalMillis()), local.maxInstances(),
-                local.bindHost(), () -> URI.create(configured.isBlank()
-                        ? "http://127.0.0.1:" + environment.getRequiredProperty("local.server.port") : configured));
+        LocalFleet.Settings settings = new LocalFleet.Settings(local.timeScale(),
+                Duration.ofMillis(local.heartbeatIntervalMillis()), local.maxInstances(), local.bindHost(),
+                local.dataDirectory(), local.diskBudgetMb() << 20);
+        return new LocalFleet(settings, () -> URI.create(configured.isBlank()
+                ? "http://127.0.0.1:" + environment.getRequiredProperty("local.server.port") : configured),
+                (disk, throughput) -> new DataPathSettings(disk, settings.diskBudgetBytes(), FetchSettings.DEFAULTS,
+                        Registries.Settings.direct(), null, throughput));
     }
 
     /**
@@ -83,6 +92,11 @@ public class FleetConfiguration {
     @Bean
     FleetMetrics fleetMetrics(MeterRegistry registry) {
         return new FleetMetrics(registry);
+    }
+
+    @Bean
+    CopyStartMetrics copyStartMetrics(MeterRegistry registry) {
+        return new CopyStartMetrics(registry);
     }
 
     @Bean

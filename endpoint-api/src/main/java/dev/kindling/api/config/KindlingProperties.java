@@ -91,29 +91,54 @@ public record KindlingProperties(
 
     /**
      * The local fleet: emulated instances whose launch takes the instance type's real launch time times
-     * {@code timeScale}, so a demo runs in seconds.
+     * {@code timeScale}, so a demo runs in seconds. Each has a disk of its own (a directory) and moves bytes at its
+     * type's network and disk rates divided by {@code timeScale}, so every transfer takes {@code timeScale} times
+     * what it would in the cloud (0 = as fast as this machine can).
      *
-     * @param timeScale factor on real launch delays (1.0 = as slow as the cloud; 0 = at once)
+     * @param timeScale factor on real launch delays and transfer times (1.0 = as slow as the cloud; 0 = at once)
      * @param heartbeatIntervalMillis how often emulated agents heartbeat
      * @param maxInstances most emulated instances alive at once; a launch past it fails with InsufficientCapacity
      * @param launchDelaySeconds real-world launch delay per instance type, overriding the catalog's
+     * @param networkGbps network bandwidth per instance type, overriding the catalog's
+     * @param diskWriteMibps disk write throughput per instance type, overriding the catalog's
      * @param bindHost address emulated agents and model servers listen on
+     * @param dataDirectory where emulated instances keep their disks, one directory each (default
+     *        {@code ~/.kindling/fleet}); an instance's directory is deleted when it terminates
+     * @param diskBudgetMb most image and model bytes one emulated instance keeps before evicting unused ones
      */
     public record Local(
             @DefaultValue("0.02") double timeScale,
             @DefaultValue("1000") long heartbeatIntervalMillis,
             @DefaultValue("32") int maxInstances,
             @DefaultValue Map<String, Double> launchDelaySeconds,
-            @DefaultValue("127.0.0.1") String bindHost) {
+            @DefaultValue Map<String, Double> networkGbps,
+            @DefaultValue Map<String, Double> diskWriteMibps,
+            @DefaultValue("127.0.0.1") String bindHost,
+            Path dataDirectory,
+            @DefaultValue("20480") long diskBudgetMb) {
+
+        public Local {
+            if (dataDirectory == null) {
+                dataDirectory = Path.of(System.getProperty("user.home"), ".kindling", "fleet");
+            }
+        }
+
         void check(List<String> errors) {
             if (!(timeScale >= 0 && timeScale <= 10)) {
                 errors.add("kindling.fleet.local.time-scale must be between 0 and 10, was " + timeScale);
             }
             range(errors, "kindling.fleet.local.heartbeat-interval-millis", heartbeatIntervalMillis, 10, 60_000);
             range(errors, "kindling.fleet.local.max-instances", maxInstances, 0, 1000);
-            launchDelaySeconds.forEach((type, s) -> {
-                if (s == null || s < 0 || s > 3600) {
-                    errors.add("kindling.fleet.local.launch-delay-seconds." + type + " must be between 0 and 3600, was " + s);
+            range(errors, "kindling.fleet.local.disk-budget-mb", diskBudgetMb, 1, 1L << 30);
+            perType(errors, "kindling.fleet.local.launch-delay-seconds", launchDelaySeconds, 0, 3600);
+            perType(errors, "kindling.fleet.local.network-gbps", networkGbps, 0.001, 10_000);
+            perType(errors, "kindling.fleet.local.disk-write-mibps", diskWriteMibps, 0.001, 1_000_000);
+        }
+
+        private static void perType(List<String> errors, String key, Map<String, Double> values, double min, double max) {
+            values.forEach((type, v) -> {
+                if (v == null || v < min || v > max) {
+                    errors.add(key + "." + type + " must be between " + min + " and " + max + ", was " + v);
                 }
             });
         }

@@ -1,9 +1,16 @@
 package dev.kindling.api.fleet;
 
 import dev.kindling.agent.AgentSettings;
+import dev.kindling.agent.DataPathSettings;
 import dev.kindling.agent.InstanceAgent;
+import dev.kindling.agent.io.InstanceThroughput;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -11,44 +18,58 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The local fleet: each instance is an emulated machine in this JVM. After the instance type's launch delay
  * (times the time scale) it boots a real {@link InstanceAgent}, which registers with the control plane over HTTP
- * and heartbeats like an agent on EC2 would.
+ * and heartbeats like an agent on EC2 would. Each instance has a disk of its own, a directory that starts empty
+ * and is deleted when the instance goes, and moves bytes no faster than its type's network and disk allow (divided
+ * by the time scale, so transfers shrink like launch delays).
  */
 public final class LocalFleet implements FleetProvider, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalFleet.class);
 
-    private final double timeScale;
-    private final Duration heartbeatInterval;
-    private final int maxInstances;
-    private final String bindHost;
+    /**
+     * @param timeScale factor on launch delays and transfer times; 0 launches at once and moves bytes unthrottled
+     * @param dataDirectory where instances keep their disks, one subdirectory each
+     * @param diskBudgetBytes most bytes an instance keeps in its image and model stores
+     */
+    public record Settings(double timeScale, Duration heartbeatInterval, int maxInstances, String bindHost,
+                           Path dataDirectory, long diskBudgetBytes) {}
+
+    /** Fills in how an instance reaches registries and S3, given its disk and its limits. */
+    @FunctionalInterface
+    public interface DataPaths {
+        DataPathSettings forInstance(Path disk, InstanceThroughput throughput);
+    }
+
+    private final Settings settings;
     private final Supplier<URI> controlPlaneUrl;
+    private final DataPaths dataPaths;
     private final ScheduledExecutorService boots = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("local-fleet").factory());
     private final Map<String, ScheduledFuture<?>> booting = new ConcurrentHashMap<>();
     private final Map<String, InstanceAgent> running = new ConcurrentHashMap<>();
 
-    public LocalFleet(double timeScale, Duration heartbeatInterval, int maxInstances, String bindHost,
-                      Supplier<URI> controlPlaneUrl) {
-        this.timeScale = timeScale;
-        this.heartbeatInterval = heartbeatInterval;
-        this.maxInstances = maxInstances;
-        this.bindHost = bindHost;
+    public LocalFleet(Settings settings, Supplier<URI> controlPlaneUrl, DataPaths dataPaths) {
+        this.settings = settings;
         this.controlPlaneUrl = controlPlaneUrl;
+        this.dataPaths = dataPaths;
+        // Emulated instances die with the JVM that ran them; whatever their disks held is of no use to new ones.
+        deleteTree(settings.dataDirectory());
     }
 
     @Override
     public synchronized void launch(LaunchRequest request) {
-        if (booting.size() + running.size() >= maxInstances) {
-            throw new LaunchException("InsufficientCapacity: the local fleet runs at most " + maxInstances
+        if (booting.size() + running.size() >= settings.maxInstances()) {
+            throw new LaunchException("InsufficientCapacity: the local fleet runs at most " + settings.maxInstances()
                     + " instances (kindling.fleet.local.max-instances), all in use");
         }
-        long delayMillis = Math.round(request.instanceType().launchDelaySeconds() * 1000 * timeScale);
+        long delayMillis = Math.round(request.instanceType().launchDelaySeconds() * 1000 * settings.timeScale());
         booting.put(request.instanceId(), boots.schedule(() -> boot(request), delayMillis, TimeUnit.MILLISECONDS));
         log.atInfo().addKeyValue("instance", request.instanceId()).addKeyValue("endpoint", request.endpointName())
                 .addKeyValue("instanceType", request.instanceType().name()).addKeyValue("launchDelayMillis", delayMillis)
@@ -57,9 +78,23 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
 
     private synchronized void boot(LaunchRequest request) {
         if (booting.remove(request.instanceId()) == null) return;
-        InstanceAgent agent = InstanceAgent.start(new AgentSettings(request.instanceId(), request.instanceType().name(),
-                controlPlaneUrl.get(), heartbeatInterval, bindHost));
-        running.put(request.instanceId(), agent);
+        try {
+            Path disk = Files.createDirectories(settings.dataDirectory().resolve(request.instanceId()));
+            InstanceAgent agent = InstanceAgent.start(new AgentSettings(request.instanceId(), request.instanceType().name(),
+                    controlPlaneUrl.get(), settings.heartbeatInterval(), settings.bindHost(),
+                    dataPaths.forInstance(disk, throughput(request.instanceType()))));
+            running.put(request.instanceId(), agent);
+        } catch (IOException | RuntimeException e) {
+            // The instance never registers; the reconciler replaces it after its launch timeout.
+            log.atError().addKeyValue("instance", request.instanceId()).setCause(e).log("Emulated instance failed to boot");
+        }
+    }
+
+    /** The type's rates divided by the time scale, so a transfer takes timeScale times its cloud duration. */
+    InstanceThroughput throughput(InstanceType type) {
+        if (settings.timeScale() == 0) return InstanceThroughput.UNLIMITED;
+        return InstanceThroughput.of(type.networkGbps() * 1e9 / 8 / settings.timeScale(),
+                type.diskWriteMibps() * (1 << 20) / settings.timeScale());
     }
 
     @Override
@@ -69,18 +104,20 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
         InstanceAgent agent = running.remove(instanceId);
         if (agent != null) {
             agent.close();
+            deleteTree(settings.dataDirectory().resolve(instanceId));
             log.atInfo().addKeyValue("instance", instanceId).log("Terminated emulated instance");
         }
     }
 
     /**
      * Emulates a machine failure: the instance's agent and copies stop without telling the control plane, which
-     * must notice the missed heartbeats. For tests and demos.
+     * must notice the missed heartbeats. Its disk goes with it. For tests and demos.
      */
     public synchronized boolean crash(String instanceId) {
         InstanceAgent agent = running.remove(instanceId);
         if (agent == null) return false;
         agent.close();
+        deleteTree(settings.dataDirectory().resolve(instanceId));
         log.atWarn().addKeyValue("instance", instanceId).log("Emulated instance crashed");
         return true;
     }
@@ -88,6 +125,11 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
     /** The agent of a running emulated instance, if any. */
     public InstanceAgent agent(String instanceId) {
         return running.get(instanceId);
+    }
+
+    /** The disk of an emulated instance (for tests and demos). */
+    public Path disk(String instanceId) {
+        return settings.dataDirectory().resolve(instanceId);
     }
 
     public int size() {
@@ -98,7 +140,23 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
     public synchronized void close() {
         boots.shutdownNow();
         booting.clear();
-        running.values().forEach(InstanceAgent::close);
+        running.forEach((id, agent) -> {
+            agent.close();
+            deleteTree(settings.dataDirectory().resolve(id));
+        });
         running.clear();
+    }
+
+    /** Deletes what is under {@code root} (and root itself unless it is the fleet's data directory). */
+    private void deleteTree(Path root) {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                if (!p.equals(settings.dataDirectory())) Files.deleteIfExists(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // Only disk space is at stake; the next start of the fleet clears what is left.
+            log.atWarn().addKeyValue("directory", root).log("Could not delete an emulated disk: {}", e.toString());
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.kindling.api.model;
 
+import dev.kindling.agent.protocol.CopyStartup;
 import dev.kindling.db.model.ComponentSpec;
 import dev.kindling.db.model.ManagedInstanceScaling;
 import dev.kindling.db.model.ProductionVariant;
@@ -39,9 +40,10 @@ public final class Views {
 
     public record ResourcesView(int acceleratorDevices, double cpuCores, long memoryMb) {}
 
+    /** A copy, with how its start went (phases, timings, cache tiers) once its agent reported it. */
     public record CopyView(String copyId, String inferenceComponentName, String instanceId, long specRevision,
                            String status, ResourcesView resources, String modelServerUrl, String failureReason,
-                           Instant createdAt, Instant readyAt) {}
+                           Instant createdAt, Instant readyAt, CopyStartup startup) {}
 
     public record InstanceView(String instanceId, String endpointName, String variantName, String instanceType,
                                String status, ResourcesView capacity, ResourcesView allocated, List<String> copyIds,
@@ -49,7 +51,7 @@ public final class Views {
                                Instant lastHeartbeatAt, Instant terminatedAt) {}
 
     public record InstanceTypeView(String instanceType, int acceleratorDevices, String acceleratorModel, int vcpus,
-                                   long memoryMb, double launchDelaySeconds) {}
+                                   long memoryMb, double launchDelaySeconds, double networkGbps, double diskWriteMibps) {}
 
     public record ScalableTargetView(String inferenceComponentName, int minCapacity, int maxCapacity,
                                      Requests.SuspendedStateBody suspendedState, Instant creationTime,

@@ -120,7 +120,7 @@ public final class Reconciler {
                 String id = newId("kc-");
                 copies.insert(new Copy(id, a.componentName(), a.instanceId(), a.specRevision(),
                         a.resources().accelerators(), a.resources().cpuMillis(), a.resources().memoryMb(),
-                        CopyStatus.Pending, null, null, now, null)).block(DB_TIMEOUT);
+                        CopyStatus.Pending, null, null, now, null, null)).block(DB_TIMEOUT);
                 toNudge.add(a.instanceId());
                 log.atInfo().addKeyValue("component", a.componentName()).addKeyValue("copy", id)
                         .addKeyValue("instance", a.instanceId()).addKeyValue("resources", a.resources())

@@ -7,9 +7,11 @@ import dev.kindling.agent.protocol.HeartbeatResponse;
 import dev.kindling.agent.protocol.Registration;
 import dev.kindling.api.fleet.InstanceType;
 import dev.kindling.api.fleet.InstanceTypeCatalog;
+import dev.kindling.api.model.StartupJson;
 import dev.kindling.api.model.Views.InstanceTypeView;
 import dev.kindling.api.model.Views.InstanceView;
 import dev.kindling.api.model.Views.ResourcesView;
+import dev.kindling.api.metrics.CopyStartMetrics;
 import dev.kindling.api.reconcile.ReconcileTrigger;
 import dev.kindling.db.model.ComponentSpec;
 import dev.kindling.db.model.Copy;
@@ -45,20 +47,22 @@ public class FleetService {
     private final InstanceTypeCatalog catalog;
     private final ReconcileTrigger reconciler;
     private final Clock clock;
+    private final CopyStartMetrics startMetrics;
 
     public FleetService(InstanceStore instances, CopyStore copies, InferenceComponentStore components,
-                        InstanceTypeCatalog catalog, ReconcileTrigger reconciler, Clock clock) {
+                        InstanceTypeCatalog catalog, ReconcileTrigger reconciler, Clock clock, CopyStartMetrics startMetrics) {
         this.instances = instances;
         this.copies = copies;
         this.components = components;
         this.catalog = catalog;
         this.reconciler = reconciler;
         this.clock = clock;
+        this.startMetrics = startMetrics;
     }
 
     public List<InstanceTypeView> instanceTypes() {
         return catalog.all().stream().map(t -> new InstanceTypeView(t.name(), t.accelerators(), t.acceleratorModel(),
-                t.vcpus(), t.memoryMb(), t.launchDelaySeconds())).toList();
+                t.vcpus(), t.memoryMb(), t.launchDelaySeconds(), t.networkGbps(), t.diskWriteMibps())).toList();
     }
 
     public Mono<Page<InstanceView>> list(ListQuery q) {
@@ -117,21 +121,30 @@ public class FleetService {
     public Mono<HeartbeatResponse> heartbeat(String instanceId, Heartbeat hb) {
         Instant now = clock.instant();
         return instances.heartbeat(instanceId, now)
-                .flatMap(ok -> ok ? copies.findByInstance(instanceId).collectList()
+                .flatMap(ok -> ok ? Mono.zip(copies.findByInstance(instanceId).collectList(), instances.find(instanceId))
                         : Mono.error(ApiException.notFound("live instance", instanceId)))
-                .flatMap(known -> {
+                .flatMap(found -> {
+                    List<Copy> known = found.getT1();
+                    Instance instance = found.getT2();
                     Map<String, Copy> byId = known.stream().collect(Collectors.toMap(Copy::id, c -> c));
                     Set<String> reported = hb.copies().stream().map(CopyReport::copyId).collect(Collectors.toSet());
                     boolean changed = false;
                     List<Mono<Boolean>> writes = new java.util.ArrayList<>();
+                    List<Runnable> finishedStarts = new java.util.ArrayList<>();
                     for (CopyReport r : hb.copies()) {
                         Copy c = byId.get(r.copyId());
                         if (c == null || r.state() == null) continue;
                         CopyStatus status = CopyStatus.valueOf(r.state().name());
                         if (c.status() != status && c.status() != CopyStatus.Stopping && c.status() != CopyStatus.Failed) {
                             changed = true;
+                            if (r.startup() != null && (status == CopyStatus.InService || status == CopyStatus.Failed)) {
+                                finishedStarts.add(() -> startMetrics.record(instance.endpointName(), c.componentName(),
+                                        status.name(), r.startup()));
+                            }
                         }
-                        writes.add(copies.reportObserved(c.id(), instanceId, status, r.modelServerUrl(), r.failureReason(), r.readyAt()));
+                        String startup = StartupJson.write(r.startup());
+                        writes.add(copies.reportObserved(c.id(), instanceId, status, r.modelServerUrl(), r.failureReason(),
+                                r.readyAt(), startup));
                     }
                     for (Copy c : known) {
                         if (c.status() == CopyStatus.Stopping && !reported.contains(c.id())) {
@@ -141,6 +154,7 @@ public class FleetService {
                     }
                     boolean kick = changed;
                     return Flux.concat(writes).then(Mono.fromRunnable(() -> {
+                        finishedStarts.forEach(Runnable::run);
                         if (kick) reconciler.kick();
                     })).then(assignments(instanceId));
                 });

@@ -10,6 +10,7 @@ import dev.kindling.api.model.Requests.SpecificationBody;
 import dev.kindling.api.model.Requests.StartupBody;
 import dev.kindling.api.model.Requests.UpdateInferenceComponent;
 import dev.kindling.api.model.Views;
+import dev.kindling.api.model.StartupJson;
 import dev.kindling.api.model.Views.CopyView;
 import dev.kindling.api.model.Views.InferenceComponentView;
 import dev.kindling.api.model.Views.Versioned;
@@ -144,7 +145,7 @@ public class InferenceComponentService {
     public static CopyView copyView(Copy x) {
         return new CopyView(x.id(), x.componentName(), x.instanceId(), x.specRevision(), x.status().name(),
                 new Views.ResourcesView(x.accelerators(), x.cpuMillis() / 1000.0, x.memoryMb()), x.modelServerUrl(),
-                x.failureReason(), x.createdAt(), x.readyAt());
+                x.failureReason(), x.createdAt(), x.readyAt(), StartupJson.read(x.startupJson()));
     }
 
     /** Replaces the specification (a new revision, rolled out copy by copy) and, if given, the copy count. */

@@ -29,6 +29,8 @@ class KindlingPropertiesTest {
         assertThat(p.reconciler().heartbeatTimeoutMillis()).isEqualTo(5000);
         assertThat(p.fleet().provider()).isEqualTo("local");
         assertThat(p.fleet().local().timeScale()).isEqualTo(0.02);
+        assertThat(p.fleet().local().dataDirectory()).isEqualTo(Path.of(System.getProperty("user.home"), ".kindling", "fleet"));
+        assertThat(p.fleet().local().diskBudgetMb()).isEqualTo(20480);
         assertThat(p.api().defaultMaxResults()).isEqualTo(10);
     }
 
@@ -40,6 +42,9 @@ class KindlingPropertiesTest {
                 Arguments.of("negative time scale", "kindling.fleet.local.time-scale", "-1"),
                 Arguments.of("too many instances", "kindling.fleet.local.max-instances", "5000"),
                 Arguments.of("launch delay too long", "kindling.fleet.local.launch-delay-seconds.ml.g5.xlarge", "7200"),
+                Arguments.of("no network", "kindling.fleet.local.network-gbps.ml.g5.xlarge", "0"),
+                Arguments.of("negative disk rate", "kindling.fleet.local.disk-write-mibps.ml.g5.xlarge", "-5"),
+                Arguments.of("no disk budget", "kindling.fleet.local.disk-budget-mb", "0"),
                 Arguments.of("page size zero", "kindling.api.default-max-results", "0"),
                 Arguments.of("pool too large", "kindling.database.pool-max-size", "500"));
     }
@@ -47,7 +52,8 @@ class KindlingPropertiesTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badValues")
     void badValueNamesItsKey(String label, String key, String value) {
-        String shownKey = key.startsWith("kindling.fleet.local.launch-delay-seconds") ? "kindling.fleet.local.launch-delay-seconds" : key;
+        String shownKey = key.replace(".ml.g5.xlarge", ""); // per-type keys name the map and the type
+
         assertThatThrownBy(() -> bind(Map.of(key, value)))
                 .rootCause().hasMessageContaining(shownKey).hasMessageContaining("must");
     }

@@ -26,7 +26,7 @@ class ReconcilePlannerTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     private static final ReconcileSettings SETTINGS = new ReconcileSettings(Duration.ofSeconds(5),
             Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(2));
-    private static final ReconcilePlanner PLANNER = new ReconcilePlanner(new InstanceTypeCatalog(Map.of()), SETTINGS);
+    private static final ReconcilePlanner PLANNER = new ReconcilePlanner(new InstanceTypeCatalog(), SETTINGS);
 
     private static Instance inService(String id, Instant lastHeartbeat) {
         return new Instance(id, "ep", "AllTraffic", "ml.g5.xlarge", InstanceStatus.InService, "http://a", null, T0, T0,

@@ -1,6 +1,8 @@
 package dev.kindling.api.reconcile;
 
 import dev.kindling.agent.protocol.CopyReport;
+import dev.kindling.agent.protocol.CopyStartup;
+import dev.kindling.api.metrics.CopyStartMetrics;
 import dev.kindling.agent.protocol.CopyState;
 import dev.kindling.agent.protocol.Heartbeat;
 import dev.kindling.agent.protocol.Registration;
@@ -44,7 +46,7 @@ final class ReconcilerHarness implements AutoCloseable {
     final Database db = Database.start(TestDatabases.fresh());
     final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     final FakeFleet fleet = new FakeFleet();
-    final InstanceTypeCatalog catalog = new InstanceTypeCatalog(Map.of());
+    final InstanceTypeCatalog catalog = new InstanceTypeCatalog();
     final EndpointConfigStore configs;
     final EndpointStore endpoints;
     final InferenceComponentStore components;
@@ -58,6 +60,7 @@ final class ReconcilerHarness implements AutoCloseable {
     final Set<String> crashed = new HashSet<>();
     /** Copies whose (simulated) model server fails to start, with the reason. */
     final Map<String, String> failingComponents = new HashMap<>();
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final Set<String> booted = new HashSet<>();
 
     ReconcilerHarness() {
@@ -71,7 +74,7 @@ final class ReconcilerHarness implements AutoCloseable {
                 new AgentClient(WebClient.builder(), Duration.ofMillis(200)), catalog, SETTINGS, clock,
                 new FleetMetrics(new SimpleMeterRegistry()));
         ReconcileTrigger none = () -> { };
-        agents = new FleetService(instances, copies, components, catalog, none, clock);
+        agents = new FleetService(instances, copies, components, catalog, none, clock, new CopyStartMetrics(meters));
         configService = new EndpointConfigService(configs, catalog, clock);
         endpointService = new EndpointService(endpoints, configs, components, instances, catalog, none, clock);
         componentService = new InferenceComponentService(components, endpoints, configs, copies, catalog, none, clock);
@@ -121,8 +124,11 @@ final class ReconcilerHarness implements AutoCloseable {
 
     private CopyReport report(Copy c) {
         String failure = failingComponents.get(c.componentName());
-        if (failure != null) return new CopyReport(c.id(), CopyState.Failed, null, failure, null);
-        return new CopyReport(c.id(), CopyState.InService, "http://127.0.0.1:9/" + c.id(), null, clock.instant());
+        CopyStartup startup = new CopyStartup(List.of(new CopyStartup.Phase(CopyStartup.IMAGE,
+                clock.instant().minusSeconds(2), clock.instant(), 100L, 100L)),
+                List.of(new CopyStartup.TierUsage(CopyStartup.IMAGE, "registry", 1, 100)), List.of());
+        if (failure != null) return new CopyReport(c.id(), CopyState.Failed, null, failure, null, startup);
+        return new CopyReport(c.id(), CopyState.InService, "http://127.0.0.1:9/" + c.id(), null, clock.instant(), startup);
     }
 
     /**

@@ -99,6 +99,25 @@ class ReconcilerIT {
     }
 
     @Test
+    void aFinishedStartIsStoredWithTheCopyAndExportedOnce() {
+        h.createEndpoint("ep", "ml.g5.12xlarge", 1);
+        h.createComponent("model", "ep", 1, 2, 8192, 4);
+        h.settle();
+        h.beat(); // more reports of copies already InService must not count their start again
+        h.beat();
+
+        List<Copy> copies = h.copiesOf("model");
+        assertThat(copies).hasSize(4).allSatisfy(c -> assertThat(c.startupJson()).contains("\"registry\""));
+        var phase = h.meters.find("kindling.copy.start.phase")
+                .tags("endpoint", "ep", "component", "model", "phase", "image").timer();
+        assertThat(phase.count()).isEqualTo(4);
+        assertThat(phase.totalTime(java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(8.0); // 2 s each
+        assertThat(h.meters.find("kindling.cache.tier.bytes").tags("artifact", "image", "tier", "registry").counter().count())
+                .isEqualTo(400.0);
+        assertThat(h.meters.find("kindling.copy.start").tags("outcome", "InService").timer().count()).isEqualTo(4);
+    }
+
+    @Test
     void instanceWhoseAgentNeverRegistersIsReplacedAfterTheLaunchTimeout() {
         h.createEndpoint("ep", "ml.m5.large", 1);
         h.reconcile();

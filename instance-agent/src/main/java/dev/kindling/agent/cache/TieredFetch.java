@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Resolves an image's blobs through the tiers in order: the instance's own store, then each image cache, then the
@@ -36,6 +37,12 @@ public final class TieredFetch {
     public record Report(Map<String, TierStats> tiers, List<String> fallbacks) {}
 
     public Report fetch(RegistryClient client, String image, String repository, List<Descriptor> blobs, BlobStore store) {
+        return fetch(client, image, repository, blobs, store, d -> { });
+    }
+
+    /** Fetches, telling {@code onReady} of each blob as soon as it is verified in the store (whichever tier it came from). */
+    public Report fetch(RegistryClient client, String image, String repository, List<Descriptor> blobs, BlobStore store,
+                        Consumer<Descriptor> onReady) {
         Map<String, TierStats> tiers = new LinkedHashMap<>();
         tiers.put(LOCAL, new TierStats(0, 0));
         caches.forEach(c -> tiers.put(c.name(), new TierStats(0, 0)));
@@ -45,6 +52,7 @@ public final class TieredFetch {
         for (Descriptor blob : blobs) {
             if (store.contains(blob.digest())) {
                 add(tiers, LOCAL, blob.size());
+                onReady.accept(blob);
                 continue;
             }
             boolean found = false;
@@ -52,6 +60,7 @@ public final class TieredFetch {
                 ImageCache.Outcome outcome = cache.provide(blob, store);
                 if (outcome instanceof ImageCache.Outcome.Hit hit) {
                     add(tiers, cache.name(), hit.bytes());
+                    onReady.accept(blob);
                     found = true;
                     break;
                 }
@@ -63,7 +72,7 @@ public final class TieredFetch {
         }
         if (!remaining.isEmpty()) {
             try {
-                FetchReport r = registry.fetch(client, repository, remaining, store, d -> { });
+                FetchReport r = registry.fetch(client, repository, remaining, store, onReady);
                 tiers.put(REGISTRY, new TierStats(r.blobsFetched(), r.bytesFetched() + r.bytesResumed()));
             } catch (RegistryException e) {
                 throw new RegistryException("image " + image + ": no tier could provide its blobs; the registry failed: "

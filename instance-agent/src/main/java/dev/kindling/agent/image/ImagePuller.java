@@ -1,9 +1,10 @@
 package dev.kindling.agent.image;
 
+import dev.kindling.agent.cache.TieredFetch;
+import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.registry.BlobFetcher;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
-import dev.kindling.agent.registry.FetchReport;
 import dev.kindling.agent.registry.ImageReference;
 import dev.kindling.agent.registry.Manifest;
 import dev.kindling.agent.registry.RegistryClient;
@@ -20,30 +21,46 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * Pulls an image into a root filesystem: fetches its blobs into the store and, on a thread of its own, applies
- * each layer in manifest order as soon as it and every layer below it are published, so unpacking overlaps the
- * download of the layers still coming.
+ * Pulls an image into a root filesystem: resolves its blobs through the cache tiers into the store and, on a
+ * thread of its own, applies each layer in manifest order as soon as it and every layer below it are in the store,
+ * so unpacking overlaps the download of the layers still coming.
  */
 public final class ImagePuller {
 
-    private final BlobFetcher fetcher;
+    private final TieredFetch tiers;
+    private final Throughput disk;
 
-    public ImagePuller(BlobFetcher fetcher) {
-        this.fetcher = fetcher;
+    public ImagePuller(TieredFetch tiers, Throughput disk) {
+        this.tiers = tiers;
+        this.disk = disk;
     }
 
-    /** What a pull did and how long its parts took. */
-    public record Result(Manifest manifest, FetchReport fetch, Duration total, long layerBytesWritten) {}
+    /** A puller straight from the registry, with no cache tier and no disk limit. */
+    public ImagePuller(BlobFetcher fetcher) {
+        this(new TieredFetch(List.of(), fetcher), Throughput.UNLIMITED);
+    }
 
+    /** What a pull did and how long it took. */
+    public record Result(Manifest manifest, TieredFetch.Report tiers, Duration total, long layerBytesWritten) {}
+
+    /** Pulls the manifest, then the image. */
     public Result pull(RegistryClient client, ImageReference ref, BlobStore store, Path rootfs) {
         long started = System.nanoTime();
         Manifest manifest = client.pullManifest(ref);
+        Result r = pull(client, ref, manifest, store, rootfs);
+        return new Result(manifest, r.tiers(), Duration.ofNanos(System.nanoTime() - started), r.layerBytesWritten());
+    }
+
+    /** Pulls the image of a manifest already resolved. */
+    public Result pull(RegistryClient client, ImageReference ref, Manifest manifest, BlobStore store, Path rootfs) {
+        long started = System.nanoTime();
         LinkedBlockingQueue<Digest> published = new LinkedBlockingQueue<>();
         CompletableFuture<Long> unpacked = CompletableFuture.supplyAsync(() -> applyInOrder(manifest.layers(), published,
                 store, rootfs, ref), runnable -> Thread.ofPlatform().name("layer-unpack").start(runnable));
-        FetchReport fetch;
+        TieredFetch.Report report;
         try {
-            fetch = fetcher.fetch(client, ref.repository(), manifest.blobs(), store, d -> published.add(d.digest()));
+            report = tiers.fetch(client, ref.toString(), ref.repository(), manifest.blobs(), store,
+                    d -> published.add(d.digest()));
         } catch (RuntimeException e) {
             unpacked.cancel(true);
             published.add(ABORT);
@@ -51,19 +68,21 @@ public final class ImagePuller {
         }
         try {
             long written = unpacked.get();
-            return new Result(manifest, fetch, Duration.ofNanos(System.nanoTime() - started), written);
+            return new Result(manifest, report, Duration.ofNanos(System.nanoTime() - started), written);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new RegistryException("unpacking " + ref + ": " + e.getCause(), 0, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            unpacked.cancel(true);
+            published.add(ABORT);
             throw new RegistryException("interrupted while unpacking " + ref, 0, e);
         }
     }
 
     private static final Digest ABORT = new Digest("0".repeat(64));
 
-    private static long applyInOrder(List<Descriptor> layers, LinkedBlockingQueue<Digest> published, BlobStore store,
-                                     Path rootfs, ImageReference ref) {
+    private long applyInOrder(List<Descriptor> layers, LinkedBlockingQueue<Digest> published, BlobStore store,
+                              Path rootfs, ImageReference ref) {
         Set<Digest> ready = new HashSet<>(); // only the unpack thread touches it
         long written = 0;
         for (Descriptor layer : layers) {
@@ -73,7 +92,7 @@ public final class ImagePuller {
                     if (next.equals(ABORT)) throw new RegistryException("pull of " + ref + " failed; unpacking stopped", 0);
                     ready.add(next);
                 }
-                written += LayerUnpacker.apply(store.path(layer.digest()), rootfs).bytesWritten();
+                written += LayerUnpacker.apply(store.path(layer.digest()), rootfs, disk).bytesWritten();
             } catch (IOException e) {
                 throw new RegistryException("unpacking layer " + layer.digest() + " of " + ref + ": " + e.getMessage(), 0, e);
             } catch (InterruptedException e) {

@@ -4,10 +4,11 @@ import com.github.luben.zstd.ZstdInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import dev.kindling.agent.io.Throughput;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Comparator;
@@ -36,6 +37,11 @@ public final class LayerUnpacker {
     public record Report(long entries, long bytesWritten, long whiteouts) {}
 
     public static Report apply(Path layer, Path rootfs) throws IOException {
+        return apply(layer, rootfs, Throughput.UNLIMITED);
+    }
+
+    /** Applies a layer, writing its files no faster than {@code disk} allows. */
+    public static Report apply(Path layer, Path rootfs, Throughput disk) throws IOException {
         Files.createDirectories(rootfs);
         Path root = rootfs.toRealPath();
         long entries = 0, bytes = 0, whiteouts = 0;
@@ -79,7 +85,9 @@ public final class LayerUnpacker {
                 } else if (e.isFile()) {
                     Files.createDirectories(target.getParent());
                     deleteTree(target, root);
-                    bytes += Files.copy(tar, target, StandardCopyOption.REPLACE_EXISTING);
+                    try (OutputStream out = disk.pace(Files.newOutputStream(target))) {
+                        bytes += tar.transferTo(out);
+                    }
                 } else {
                     continue; // devices and fifos need privileges an agent should not have; the container runtime makes them
                 }

@@ -9,6 +9,8 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -17,6 +19,7 @@ import dev.kindling.agent.internal.Json;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * An emulated model server that honours the SageMaker container contract: {@code GET /ping} answers 200 once the
@@ -36,6 +39,7 @@ public final class EmulatedModelServer {
     private final String component;
     private final String copyId;
     private final AtomicLong invocations = new AtomicLong();
+    private final Map<String, Object> model;
     private volatile String exitReason;
 
     private EmulatedModelServer(String bindHost, String component, String copyId, Map<String, String> env) {
@@ -43,6 +47,7 @@ public final class EmulatedModelServer {
         this.copyId = copyId;
         this.readyAt = Instant.now().plusMillis(longEnv(env, "KINDLING_EMULATED_STARTUP_MILLIS"));
         this.latency = Duration.ofMillis(longEnv(env, "KINDLING_EMULATED_LATENCY_MILLIS"));
+        this.model = describeModel(env.get(ModelCopy.MODEL_DIR_ENV));
         String exit = env.get("KINDLING_EMULATED_EXIT_ON_START");
         if (exit != null && !exit.isBlank()) {
             // A crashed container listens on nothing. (An HttpServer that is bound but never started cannot even
@@ -114,6 +119,7 @@ public final class EmulatedModelServer {
         answer.put("contentType", contentType);
         answer.put("bytes", body.length);
         answer.put("echo", echo);
+        if (model != null) answer.put("model", model);
         send(ex, 200, Json.write(answer));
     }
 
@@ -124,6 +130,26 @@ public final class EmulatedModelServer {
         try (OutputStream out = ex.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    /** What a real server would load: the files of its model directory, counted once at start. */
+    private static Map<String, Object> describeModel(String dir) {
+        if (dir == null) return null;
+        long files = 0, bytes = 0;
+        try (Stream<Path> walk = Files.walk(Path.of(dir))) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (Files.isRegularFile(p)) {
+                    files++;
+                    bytes += Files.size(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the model directory " + dir, e);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("files", files);
+        m.put("bytes", bytes);
+        return m;
     }
 
     private static long longEnv(Map<String, String> env, String key) {

@@ -2,24 +2,44 @@ package dev.kindling.agent.runtime;
 
 import dev.kindling.agent.protocol.CopyAssignment;
 import dev.kindling.agent.protocol.CopyReport;
+import dev.kindling.agent.protocol.CopyStartup;
 import dev.kindling.agent.protocol.CopyState;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * One model copy on this instance: fetches what it needs, starts its model server, waits for the first
- * successful {@code GET /ping} within the container health-check timeout, then serves. Its state is what the
- * agent reports in each heartbeat.
+ * One model copy on this instance: prepares its image and its model side by side through the instance's cache
+ * tiers, starts its model server with both, waits for the first successful {@code GET /ping} within the container
+ * health-check timeout, then serves. Its state, and the timeline of its start (phases, bytes, cache tiers), are what
+ * the agent reports in each heartbeat.
  */
 public final class ModelCopy {
 
+    /** Environment of the model server: the unpacked image and the model directory ({@code /opt/ml/model}). */
+    public static final String IMAGE_ROOTFS_ENV = "KINDLING_IMAGE_ROOTFS";
+    public static final String MODEL_DIR_ENV = "KINDLING_MODEL_DIR";
+
     private final CopyAssignment assignment;
     private final String bindHost;
+    private final CopyData data;
     private final Runnable onChange;
+    private final StartupTimeline timeline = new StartupTimeline(Clock.systemUTC());
+    private final List<CopyData.Prepared> held = new CopyOnWriteArrayList<>();
     private volatile CopyState state = CopyState.Starting;
     private volatile String failureReason;
     private volatile Instant readyAt;
@@ -27,16 +47,17 @@ public final class ModelCopy {
     private volatile boolean stopped;
     private final Thread starter;
 
-    private ModelCopy(CopyAssignment assignment, String bindHost, Runnable onChange) {
+    private ModelCopy(CopyAssignment assignment, String bindHost, CopyData data, Runnable onChange) {
         this.assignment = assignment;
         this.bindHost = bindHost;
+        this.data = data;
         this.onChange = onChange;
         this.starter = Thread.ofVirtual().name("copy-" + assignment.copyId()).unstarted(this::run);
     }
 
     /** Starts the copy in the background; {@code onChange} runs when it becomes InService or Failed. */
-    public static ModelCopy start(CopyAssignment assignment, String bindHost, Runnable onChange) {
-        ModelCopy copy = new ModelCopy(assignment, bindHost, onChange);
+    public static ModelCopy start(CopyAssignment assignment, String bindHost, CopyData data, Runnable onChange) {
+        ModelCopy copy = new ModelCopy(assignment, bindHost, data, onChange);
         copy.starter.start();
         return copy;
     }
@@ -48,25 +69,38 @@ public final class ModelCopy {
     public CopyReport report() {
         EmulatedModelServer s = server;
         URI url = s == null ? null : s.url();
-        return new CopyReport(assignment.copyId(), state, url == null ? null : url.toString(), failureReason, readyAt);
+        return new CopyReport(assignment.copyId(), state, url == null ? null : url.toString(), failureReason, readyAt,
+                timeline.snapshot());
     }
 
     private void run() {
         try {
-            fetchImageAndModel();
-            server = EmulatedModelServer.start(bindHost, assignment.componentName(), assignment.copyId(),
-                    assignment.environment());
+            Map<String, String> env = new HashMap<>(assignment.environment());
+            prepareImageAndModel(env);
+            if (stopped) {
+                release(); // stop() may have released before the last preparation was held
+                return;
+            }
+            timeline.begin(CopyStartup.CONTAINER_START);
+            server = EmulatedModelServer.start(bindHost, assignment.componentName(), assignment.copyId(), env);
             if (stopped) {
                 // stop() ran before the server existed, so it could not stop it
                 server.stop();
                 return;
             }
+            if (server.exited()) {
+                throw new IllegalStateException("model server exited during start: " + server.exitReason());
+            }
+            timeline.end(CopyStartup.CONTAINER_START);
+            timeline.begin(CopyStartup.HEALTH_CHECK);
             awaitHealthy(Duration.ofSeconds(assignment.containerStartupHealthCheckTimeoutSeconds()));
+            timeline.end(CopyStartup.HEALTH_CHECK);
             if (!stopped) {
                 readyAt = Instant.now();
                 state = CopyState.InService;
             }
         } catch (InterruptedException e) {
+            release();
             return;
         } catch (Exception e) {
             fail(e.getMessage() == null ? e.toString() : e.getMessage());
@@ -75,16 +109,62 @@ public final class ModelCopy {
     }
 
     /**
-     * STUB (replaced by the data-path issue): the image pull and model download are not implemented yet, so a
-     * copy starts as if its image and model were already on the instance.
+     * Prepares the image and the model at once (they share the instance's network, as on SageMaker), and fails as
+     * soon as either fails. The model must be ready within the copy's model download timeout.
      */
-    private void fetchImageAndModel() {
+    private void prepareImageAndModel(Map<String, String> env) throws Exception {
+        String artifact = assignment.artifactUrl();
+        try (ExecutorService work = Executors.newVirtualThreadPerTaskExecutor()) {
+            timeline.begin(CopyStartup.IMAGE);
+            Future<CopyData.Prepared> image = work.submit(() -> data.image(assignment.image(),
+                    timeline.progress(CopyStartup.IMAGE)));
+            Future<CopyData.Prepared> model = null;
+            if (artifact != null && !artifact.isBlank()) {
+                timeline.begin(CopyStartup.MODEL);
+                model = work.submit(() -> data.model(artifact, timeline.progress(CopyStartup.MODEL)));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(assignment.modelDataDownloadTimeoutSeconds());
+            try {
+                // Poll both, so a failure of either is seen at once rather than after the other finishes.
+                boolean imageDone = false, modelDone = model == null;
+                while (!imageDone || !modelDone) {
+                    if (!imageDone && image.isDone()) {
+                        CopyData.Prepared p = outcome(image, "image " + assignment.image());
+                        held.add(p);
+                        timeline.prepared(CopyStartup.IMAGE, p);
+                        env.put(IMAGE_ROOTFS_ENV, p.path().toString());
+                        imageDone = true;
+                    }
+                    if (!modelDone && model.isDone()) {
+                        CopyData.Prepared p = outcome(model, "model " + artifact);
+                        held.add(p);
+                        timeline.prepared(CopyStartup.MODEL, p);
+                        env.put(MODEL_DIR_ENV, p.path().toString());
+                        modelDone = true;
+                    }
+                    if (!modelDone && System.nanoTime() > deadline) {
+                        throw new TimeoutException("model " + artifact + " was not ready within "
+                                + assignment.modelDataDownloadTimeoutSeconds() + " s (modelDataDownloadTimeoutInSeconds)");
+                    }
+                    if (!imageDone || !modelDone) Thread.sleep(10);
+                }
+            } finally {
+                work.shutdownNow(); // on failure or stop, the other preparation stops waiting too
+            }
+        }
+    }
+
+    private static CopyData.Prepared outcome(Future<CopyData.Prepared> f, String what) throws Exception {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            String message = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            throw new IllegalStateException(message.startsWith(what.split(" ")[0] + " ") ? message : what + ": " + message, cause);
+        }
     }
 
     private void awaitHealthy(Duration timeout) throws InterruptedException {
-        if (server.exited()) {
-            throw new IllegalStateException("model server exited during start: " + server.exitReason());
-        }
         URI ping = server.url().resolve("/ping");
         Instant deadline = Instant.now().plus(timeout);
         String last = "no answer";
@@ -112,13 +192,23 @@ public final class ModelCopy {
         state = CopyState.Failed;
         EmulatedModelServer s = server;
         if (s != null) s.stop();
+        release();
     }
 
-    /** Stops the model server; the copy is gone from this instance. */
+    /** Lets go of the image and model, so the instance may evict them once no other copy uses them. */
+    private void release() {
+        for (CopyData.Prepared p : held) {
+            held.remove(p);
+            p.close();
+        }
+    }
+
+    /** Stops the model server; the copy is gone from this instance and lets go of its image and model. */
     public void stop() {
         stopped = true;
         starter.interrupt();
         EmulatedModelServer s = server;
         if (s != null) s.stop();
+        release();
     }
 }

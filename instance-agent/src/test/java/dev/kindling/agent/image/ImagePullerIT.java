@@ -61,7 +61,7 @@ class ImagePullerIT {
             try (RegistryClient c = RegistryClient.forReference(ref, RegistryCredentials.anonymous(), Duration.ofSeconds(30));
                  BlobFetcher fetcher = new BlobFetcher(new FetchSettings(256 * 1024, 3, 3, Duration.ofSeconds(30)))) {
                 ImagePuller.Result r = new ImagePuller(fetcher).pull(c, ref, new BlobStore(dir.resolve("store")), rootfs);
-                assertThat(r.fetch().blobsFetched()).isEqualTo(4);
+                assertThat(r.tiers().tiers().get("registry").hits()).isEqualTo(4);
                 assertThat(r.layerBytesWritten()).isEqualTo(3 + 1 + weights.length + 3);
             }
             assertThat(Files.readString(rootfs.resolve("app/config"))).isEqualTo("two");

@@ -1,0 +1,248 @@
+package dev.kindling.agent.image;
+
+import dev.kindling.agent.cache.TieredFetch;
+import dev.kindling.agent.internal.Json;
+import dev.kindling.agent.registry.Descriptor;
+import dev.kindling.agent.registry.Digest;
+import dev.kindling.agent.registry.ImageReference;
+import dev.kindling.agent.registry.Manifest;
+import dev.kindling.agent.registry.Registries;
+import dev.kindling.agent.registry.RegistryClient;
+import dev.kindling.agent.registry.RegistryException;
+import dev.kindling.agent.store.BlobStore;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The images on one instance. Prepares an image for a copy: resolves its manifest, pins its blobs for as long as
+ * the copy runs, and pulls it through the cache tiers into a root filesystem, once per image however many copies
+ * ask at the same time. An image already unpacked here starts a copy without fetching a byte. Manifests are kept
+ * on disk by reference, so a registry that cannot be reached does not stop a copy whose image is already here.
+ *
+ * <p>Layout under {@code root}: {@code refs/<sha256 of the reference>} holds the manifest digest a reference last
+ * resolved to; {@code <manifest hex>/manifest.json} the manifest; {@code <manifest hex>/rootfs} the unpacked image,
+ * complete once {@code <manifest hex>/unpacked} exists (it is assembled in {@code rootfs.partial} and renamed).
+ */
+public final class InstanceImages {
+
+    private final Path root;
+    private final BlobStore store;
+    private final Registries registries;
+    private final ImagePuller puller;
+    private final Retry manifestRetry;
+    private final Map<Digest, CompletableFuture<Pulled>> pulling = new ConcurrentHashMap<>();
+
+    public InstanceImages(Path root, BlobStore store, Registries registries, ImagePuller puller) {
+        this.root = root;
+        this.store = store;
+        this.registries = registries;
+        this.puller = puller;
+        this.manifestRetry = Retry.of("manifest", RetryConfig.custom()
+                .maxAttempts(3)
+                .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(Duration.ofMillis(200), 2.0, 0.5))
+                .retryOnException(e -> e instanceof RegistryException r && r.retryable())
+                .build());
+        try {
+            Files.createDirectories(root.resolve("refs"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the image directory " + root, e);
+        }
+    }
+
+    /**
+     * An image ready for a copy: its unpacked root filesystem, where its blobs came from, and the lease that keeps
+     * them from eviction until the copy closes it.
+     *
+     * @param fallbacks what went wrong on the way without failing the start (a corrupt cache copy, an unreachable
+     *                  registry answered from the manifest kept here)
+     */
+    public record PreparedImage(ImageReference reference, Manifest manifest, Path rootfs, Map<String, TieredFetch.TierStats> tiers,
+                                List<String> fallbacks, BlobStore.Lease lease) implements AutoCloseable {
+        @Override
+        public void close() {
+            lease.close();
+        }
+    }
+
+    /** What one pull of an image did, shared by every copy that waited for it. */
+    private record Pulled(Map<String, TieredFetch.TierStats> tiers, List<String> fallbacks) {}
+
+    /**
+     * Prepares {@code image} (as a copy names it). Throws IllegalArgumentException for a malformed reference and
+     * RegistryException, naming the image and what failed, when no tier can provide it. Interruptible: the caller
+     * stops waiting, while a pull other copies share goes on.
+     */
+    public PreparedImage prepare(String image) throws InterruptedException {
+        ImageReference ref = registries.reference(image);
+        List<String> fallbacks = new ArrayList<>();
+        Manifest manifest = resolve(ref, fallbacks);
+        Set<Digest> blobs = manifest.blobs().stream().map(Descriptor::digest).collect(Collectors.toSet());
+        BlobStore.Lease lease = store.lease(blobs);
+        try {
+            Pulled pulled = unpacked(manifest) ? alreadyHere(manifest) : awaitPull(ref, manifest);
+            fallbacks.addAll(pulled.fallbacks());
+            return new PreparedImage(ref, manifest, rootfs(manifest), pulled.tiers(), List.copyOf(fallbacks), lease);
+        } catch (RuntimeException | InterruptedException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    private Manifest resolve(ImageReference ref, List<String> fallbacks) {
+        if (ref.digest() != null) {
+            Optional<Manifest> kept = keptManifest(ref.digest());
+            if (kept.isPresent()) return kept.get();
+        }
+        ImageReference routed = registries.route(ref);
+        RegistryClient client = registries.client(routed);
+        try {
+            Manifest m = Retry.decorateSupplier(manifestRetry, () -> client.pullManifest(routed)).get();
+            keep(ref, m);
+            return m;
+        } catch (RegistryException e) {
+            Optional<Manifest> kept = keptDigest(ref).flatMap(this::keptManifest);
+            if (kept.isEmpty() || !e.retryable()) {
+                throw new RegistryException("image " + ref + ": " + e.getMessage(), e.status(), e);
+            }
+            fallbacks.add("image " + ref + ": the registry could not be reached (" + e.getMessage()
+                    + "); using the manifest " + kept.get().digest() + " this instance resolved it to before");
+            return kept.get();
+        }
+    }
+
+    private Pulled awaitPull(ImageReference ref, Manifest manifest) throws InterruptedException {
+        CompletableFuture<Pulled> mine = new CompletableFuture<>();
+        CompletableFuture<Pulled> running = pulling.putIfAbsent(manifest.digest(), mine);
+        if (running == null) {
+            running = mine;
+            Thread.ofVirtual().name("image-pull-" + manifest.digest().hex().substring(0, 12)).start(() -> {
+                try {
+                    mine.complete(pull(ref, manifest));
+                } catch (Throwable t) {
+                    mine.completeExceptionally(t);
+                } finally {
+                    pulling.remove(manifest.digest(), mine);
+                }
+            });
+        }
+        try {
+            return running.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RegistryException r) {
+                throw new RegistryException(r.getMessage().startsWith("image ") ? r.getMessage()
+                        : "image " + ref + ": " + r.getMessage(), r.status(), r);
+            }
+            throw new RegistryException("image " + ref + ": " + e.getCause(), 0, e.getCause());
+        }
+    }
+
+    private Pulled pull(ImageReference ref, Manifest manifest) throws IOException {
+        Path dir = root.resolve(manifest.digest().hex());
+        Path partial = dir.resolve("rootfs.partial");
+        deleteTree(partial); // what a crashed pull left: the blobs it fetched are in the store, the tree is redone
+        deleteTree(dir.resolve("rootfs"));
+        Files.createDirectories(partial);
+        ImageReference routed = registries.route(ref);
+        ImagePuller.Result r = puller.pull(registries.client(routed), routed, manifest, store, partial);
+        move(partial, dir.resolve("rootfs"));
+        Files.writeString(dir.resolve("unpacked"), ref + "\n");
+        return new Pulled(r.tiers().tiers(), r.tiers().fallbacks());
+    }
+
+    /** An image unpacked before: every blob counts as a hit of the instance's own tier. */
+    private static Pulled alreadyHere(Manifest manifest) {
+        Map<String, TieredFetch.TierStats> tiers = new LinkedHashMap<>();
+        tiers.put(TieredFetch.LOCAL, new TieredFetch.TierStats(manifest.blobs().size(), manifest.totalBytes()));
+        return new Pulled(tiers, List.of());
+    }
+
+    private boolean unpacked(Manifest m) {
+        return Files.isRegularFile(root.resolve(m.digest().hex()).resolve("unpacked"));
+    }
+
+    private Path rootfs(Manifest m) {
+        return root.resolve(m.digest().hex()).resolve("rootfs");
+    }
+
+    private void keep(ImageReference ref, Manifest m) {
+        try {
+            Path dir = Files.createDirectories(root.resolve(m.digest().hex()));
+            writeAtomically(dir.resolve("manifest.json"), Json.write(m));
+            writeAtomically(refFile(ref), m.digest().toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot keep the manifest of " + ref + " under " + root, e);
+        }
+    }
+
+    private Optional<Digest> keptDigest(ImageReference ref) {
+        try {
+            Path f = refFile(ref);
+            return Files.isRegularFile(f) ? Optional.of(Digest.parse(Files.readString(f).trim())) : Optional.empty();
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty(); // an unreadable record is as good as none: the registry answers instead
+        }
+    }
+
+    private Optional<Manifest> keptManifest(Digest digest) {
+        Path f = root.resolve(digest.hex()).resolve("manifest.json");
+        try {
+            return Files.isRegularFile(f) ? Optional.of(Json.read(Files.readString(f), Manifest.class)) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Path refFile(ImageReference ref) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(ref.toString().getBytes(StandardCharsets.UTF_8));
+            return root.resolve("refs").resolve(HexFormat.of().formatHex(h));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void writeAtomically(Path target, String content) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Files.writeString(tmp, content);
+        move(tmp, target);
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.kindling.agent.runtime;
+
+import dev.kindling.agent.protocol.CopyStartup.TierUsage;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where a copy's image and model come from on its instance: each prepared through the cache tiers and pinned there
+ * until the copy lets go of it. Both calls block until the bytes are on the instance, verified, and may be
+ * interrupted when the copy is stopped.
+ */
+public interface CopyData {
+
+    /** Prepares the copy's container image; {@code image} is the reference as the copy names it. */
+    Prepared image(String image, Progress progress) throws Exception;
+
+    /** Prepares the copy's model artifact from its S3 URI. */
+    Prepared model(String artifactUrl, Progress progress) throws Exception;
+
+    /** How far a preparation is: the bytes it needs in all once known, then the bytes as they arrive. */
+    interface Progress {
+        void total(long bytes);
+
+        void moved(long bytes);
+
+        Progress NONE = new Progress() {
+            @Override
+            public void total(long bytes) { }
+
+            @Override
+            public void moved(long bytes) { }
+        };
+    }
+
+    /**
+     * A prepared image (its unpacked root filesystem) or model (its directory), where its bytes came from, and what
+     * keeps it on the instance until {@link #close()}.
+     *
+     * @param tiers per tier, the hits and bytes it served ({@code artifact} is {@code image} or {@code model})
+     * @param fallbacks tiers that could not serve what they had, and why
+     */
+    record Prepared(Path path, long bytes, List<TierUsage> tiers, List<String> fallbacks, AutoCloseable hold)
+            implements AutoCloseable {
+
+        public Prepared {
+            tiers = List.copyOf(tiers);
+            fallbacks = List.copyOf(fallbacks);
+        }
+
+        @Override
+        public void close() {
+            try {
+                hold.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("releasing " + path + " failed", e);
+            }
+        }
+    }
+}
