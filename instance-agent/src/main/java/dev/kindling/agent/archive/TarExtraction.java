@@ -57,6 +57,13 @@ public final class TarExtraction {
         }
     }
 
+    /** An entry the rules refuse: the archive is unsafe, not the disk at fault. */
+    public static final class RefusedEntry extends IOException {
+        public RefusedEntry(String message) {
+            super(message);
+        }
+    }
+
     /** What one archive did to the directory. */
     public record Report(long entries, long bytesWritten, long whiteouts) {}
 
@@ -149,7 +156,7 @@ public final class TarExtraction {
     private static Path inside(Path root, String entryName, Rules rules) throws IOException {
         Path p = root.resolve(entryName.replaceFirst("^/+", "")).normalize();
         if (!p.startsWith(root)) {
-            throw new IOException(rules.entry + " '" + entryName + "' points outside " + rules.root);
+            throw new RefusedEntry(rules.entry + " '" + entryName + "' points outside " + rules.root);
         }
         return p;
     }
@@ -158,7 +165,7 @@ public final class TarExtraction {
     private static void requireLinkInside(Path root, Path link, String linkName, Rules rules) throws IOException {
         Path resolved = link.getParent().resolve(linkName).normalize();
         if (Path.of(linkName).isAbsolute() || !resolved.startsWith(root)) {
-            throw new IOException(rules.entry + " '" + root.relativize(link) + "' is a symbolic link to '" + linkName
+            throw new RefusedEntry(rules.entry + " '" + root.relativize(link) + "' is a symbolic link to '" + linkName
                     + "', outside " + rules.root);
         }
     }
@@ -167,7 +174,7 @@ public final class TarExtraction {
     private static void requireNoSymlinkParents(Path target, Path root, Rules rules) throws IOException {
         for (Path p = target.getParent(); p != null && p.startsWith(root) && !p.equals(root); p = p.getParent()) {
             if (Files.isSymbolicLink(p)) {
-                throw new IOException(rules.entry + " '" + root.relativize(target) + "' would be written through the "
+                throw new RefusedEntry(rules.entry + " '" + root.relativize(target) + "' would be written through the "
                         + "symbolic link '" + root.relativize(p) + "'");
             }
         }
