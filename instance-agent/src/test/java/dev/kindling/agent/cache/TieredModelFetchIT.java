@@ -153,6 +153,7 @@ class TieredModelFetchIT {
         byte[] shard1 = random(2, 300_000);
         byte[] shard2 = random(3, 200_000);
         s3.put("models", "hf/llama/config.json", config);
+        s3.put("models", "hf/llama/tokenizer/added_tokens.json", new byte[0]);
         ObjectVersion s1 = s3.put("models", "hf/llama/weights/shard-1.safetensors", shard1);
         ObjectVersion s2 = s3.put("models", "hf/llama/weights/shard-2.safetensors", shard2);
         // The endpoint's model cache volume: shard 1 intact, shard 2 the right size but corrupt, config missing.
@@ -168,14 +169,15 @@ class TieredModelFetchIT {
                      .fetch(S3Uri.parse("s3://models/hf/llama/"), store)) {
             Path model = r.artifact().directory();
             assertThat(Files.readAllBytes(model.resolve("config.json"))).isEqualTo(config);
+            assertThat(model.resolve("tokenizer/added_tokens.json")).isEmptyFile();
             assertThat(Files.readAllBytes(model.resolve("weights/shard-1.safetensors"))).isEqualTo(shard1);
             assertThat(Files.readAllBytes(model.resolve("weights/shard-2.safetensors"))).isEqualTo(shard2);
             assertThat(r.tiers().tiers().get("endpoint-model-cache")).isEqualTo(new TierReport.TierStats(1, shard1.length));
-            assertThat(r.tiers().tiers().get(TieredModelFetch.S3)).isEqualTo(new TierReport.TierStats(2, config.length + shard2.length));
+            assertThat(r.tiers().tiers().get(TieredModelFetch.S3)).isEqualTo(new TierReport.TierStats(3, config.length + shard2.length));
             assertThat(r.tiers().fallbacks()).singleElement().asString()
                     .contains("endpoint-model-cache holds a corrupt copy of " + s2.uri())
                     .contains("expected MD5 " + s2.eTag());
-            assertThat(agent.calls().count("GetObject")).as("shard 1 never came from S3").isEqualTo(1 + 4);
+            assertThat(agent.calls().count("GetObject")).as("shard 1 never came from S3, an empty file needs no GET").isEqualTo(1 + 4);
             assertThat(s1.size()).isEqualTo(shard1.length);
         }
     }

@@ -78,8 +78,11 @@ class S3ObjectFetcherIT {
         byte[] bytes = random(1, 1_000_000);
         ObjectVersion o = s3.put("models", "big/weights.bin", bytes, FullObjectChecksum.Algorithm.SHA256);
         AtomicLong progress = new AtomicLong();
+        AtomicLong network = new AtomicLong();
+        AtomicLong disk = new AtomicLong();
+        InstanceThroughput paced = new InstanceThroughput(network::addAndGet, disk::addAndGet);
         try (S3Client client = LocalS3.newClient(faults.endpoint(), settings(3, 2));
-             S3ObjectFetcher fetcher = new S3ObjectFetcher(new S3Reader(client, settings(3, 2)), InstanceThroughput.UNLIMITED)) {
+             S3ObjectFetcher fetcher = new S3ObjectFetcher(new S3Reader(client, settings(3, 2)), paced)) {
             List<ObjectVersion> resolved = fetcher.reader().resolve(S3Uri.parse("s3://models/big/weights.bin"));
             assertThat(resolved).containsExactly(o);
             ObjectIntegrity integrity = fetcher.reader().integrity(o);
@@ -90,6 +93,8 @@ class S3ObjectFetcherIT {
             assertThat(r.bytesFetched()).isEqualTo(bytes.length);
             assertThat(r.objects()).isEqualTo(1);
             assertThat(progress).hasValue(bytes.length);
+            assertThat(network).as("every byte read went through the network limit").hasValue(bytes.length);
+            assertThat(disk).as("and every byte written through the disk limit").hasValue(bytes.length);
         }
         assertThat(Files.readAllBytes(into(o).verified())).isEqualTo(bytes);
         assertThat(into(o).partialData()).doesNotExist();
@@ -160,6 +165,29 @@ class S3ObjectFetcherIT {
         }
         assertThat(r.retries()).isPositive();
         assertThat(Files.readAllBytes(into(o).verified())).isEqualTo(bytes);
+    }
+
+    @Test
+    void anEndpointThatKeepsFailingOpensTheCircuitAndLaterCallsFailFast() throws Exception {
+        ObjectVersion o = s3.put("models", "down/weights.bin", random(10, CHUNK));
+        faults.script(get -> new Fault.Status(500));
+        try (S3Client client = LocalS3.newClient(faults.endpoint(), settings(1, 4));
+             S3ObjectFetcher fetcher = new S3ObjectFetcher(new S3Reader(client, settings(1, 4)), InstanceThroughput.UNLIMITED)) {
+            // Each fetch: one HEAD that works, four GETs that fail. The breaker opens at 80% failures of 10 calls.
+            ArtifactException last = null;
+            int getsBefore = 0;
+            for (int i = 0; i < 5 && (last == null || !last.getMessage().contains("circuit open")); i++) {
+                getsBefore = faults.gets().size();
+                try {
+                    fetcher.fetch(List.of(into(o)), n -> { });
+                } catch (ArtifactException e) {
+                    last = e;
+                }
+            }
+            assertThat(last).isNotNull().hasMessageContaining("s3://models/down/weights.bin: S3 keeps failing, circuit open");
+            assertThat(last.code()).isEqualTo(ArtifactException.Code.UNAVAILABLE);
+            assertThat(faults.gets()).as("an open circuit sends no GET").hasSize(getsBefore);
+        }
     }
 
     @Test
