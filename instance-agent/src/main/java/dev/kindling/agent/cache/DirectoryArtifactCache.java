@@ -1,5 +1,6 @@
 package dev.kindling.agent.cache;
 
+import dev.kindling.agent.artifact.ArtifactException;
 import dev.kindling.agent.artifact.ObjectVersion;
 import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.s3.ObjectIntegrity;
@@ -10,6 +11,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
  * A model cache kept as a copy of S3's layout, {@code root/<bucket>/<key>} (what {@code aws s3 sync} makes), such
@@ -62,10 +64,10 @@ public final class DirectoryArtifactCache implements ArtifactCache {
             ObjectVerifier.Verdict v = verifier.finish();
             if (!v.verified()) {
                 Files.deleteIfExists(partial);
-                return new Outcome.Failed(name + (v.failure() == dev.kindling.agent.artifact.ArtifactException.Code.CORRUPT
+                return new Outcome.Failed(name + (v.failure() == ArtifactException.Code.CORRUPT
                         ? " holds a corrupt copy of " : " cannot verify its copy of ") + object.uri() + ": it " + v.detail());
             }
-            Files.move(partial, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return new Outcome.Hit(size);
         } catch (IOException e) {
             try {

@@ -2,7 +2,6 @@ package dev.kindling.agent.store;
 
 import dev.kindling.agent.registry.Digest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
