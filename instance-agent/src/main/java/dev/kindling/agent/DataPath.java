@@ -2,6 +2,7 @@ package dev.kindling.agent;
 
 import dev.kindling.agent.cache.DirectoryImageCache;
 import dev.kindling.agent.cache.ImageCache;
+import dev.kindling.agent.cache.TierReport;
 import dev.kindling.agent.cache.TieredFetch;
 import dev.kindling.agent.image.ImagePuller;
 import dev.kindling.agent.image.InstanceImages;
@@ -51,7 +52,7 @@ public final class DataPath implements CopyData, AutoCloseable {
         throw new UnsupportedOperationException("model artifacts are not wired yet");
     }
 
-    private static List<TierUsage> usage(String artifact, Map<String, TieredFetch.TierStats> tiers) {
+    private static List<TierUsage> usage(String artifact, Map<String, TierReport.TierStats> tiers) {
         return tiers.entrySet().stream().filter(e -> e.getValue().hits() > 0)
                 .map(e -> new TierUsage(artifact, e.getKey(), e.getValue().hits(), e.getValue().bytes())).toList();
     }

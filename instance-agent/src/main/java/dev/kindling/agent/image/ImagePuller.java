@@ -1,5 +1,6 @@
 package dev.kindling.agent.image;
 
+import dev.kindling.agent.cache.TierReport;
 import dev.kindling.agent.cache.TieredFetch;
 import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.registry.BlobFetcher;
@@ -41,7 +42,7 @@ public final class ImagePuller {
     }
 
     /** What a pull did and how long it took. */
-    public record Result(Manifest manifest, TieredFetch.Report tiers, Duration total, long layerBytesWritten) {}
+    public record Result(Manifest manifest, TierReport tiers, Duration total, long layerBytesWritten) {}
 
     /** Pulls the manifest, then the image. */
     public Result pull(RegistryClient client, ImageReference ref, BlobStore store, Path rootfs) {
@@ -57,7 +58,7 @@ public final class ImagePuller {
         LinkedBlockingQueue<Digest> published = new LinkedBlockingQueue<>();
         CompletableFuture<Long> unpacked = CompletableFuture.supplyAsync(() -> applyInOrder(manifest.layers(), published,
                 store, rootfs, ref), runnable -> Thread.ofPlatform().name("layer-unpack").start(runnable));
-        TieredFetch.Report report;
+        TierReport report;
         try {
             report = tiers.fetch(client, ref.toString(), ref.repository(), manifest.blobs(), store,
                     d -> published.add(d.digest()));

@@ -1,5 +1,6 @@
 package dev.kindling.agent.image;
 
+import dev.kindling.agent.cache.TierReport;
 import dev.kindling.agent.cache.TieredFetch;
 import dev.kindling.agent.internal.Json;
 import dev.kindling.agent.registry.Descriptor;
@@ -10,6 +11,9 @@ import dev.kindling.agent.registry.Registries;
 import dev.kindling.agent.registry.RegistryClient;
 import dev.kindling.agent.registry.RegistryException;
 import dev.kindling.agent.store.BlobStore;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
@@ -54,6 +58,7 @@ public final class InstanceImages {
     private final Registries registries;
     private final ImagePuller puller;
     private final Retry manifestRetry;
+    private final CircuitBreaker manifestBreaker;
     private final Map<Digest, CompletableFuture<Pulled>> pulling = new ConcurrentHashMap<>();
 
     public InstanceImages(Path root, BlobStore store, Registries registries, ImagePuller puller) {
@@ -65,6 +70,12 @@ public final class InstanceImages {
                 .maxAttempts(3)
                 .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(Duration.ofMillis(200), 2.0, 0.5))
                 .retryOnException(e -> e instanceof RegistryException r && r.retryable())
+                .build());
+        // A registry that keeps failing is not asked again for a while: starts fall back to kept manifests at once.
+        this.manifestBreaker = CircuitBreaker.of("manifest", CircuitBreakerConfig.custom()
+                .slidingWindowSize(10).minimumNumberOfCalls(5).failureRateThreshold(80)
+                .waitDurationInOpenState(Duration.ofSeconds(10))
+                .recordException(e -> e instanceof RegistryException r && r.retryable())
                 .build());
         try {
             Files.createDirectories(root.resolve("refs"));
@@ -80,7 +91,7 @@ public final class InstanceImages {
      * @param fallbacks what went wrong on the way without failing the start (a corrupt cache copy, an unreachable
      *                  registry answered from the manifest kept here)
      */
-    public record PreparedImage(ImageReference reference, Manifest manifest, Path rootfs, Map<String, TieredFetch.TierStats> tiers,
+    public record PreparedImage(ImageReference reference, Manifest manifest, Path rootfs, Map<String, TierReport.TierStats> tiers,
                                 List<String> fallbacks, BlobStore.Lease lease) implements AutoCloseable {
         @Override
         public void close() {
@@ -89,7 +100,7 @@ public final class InstanceImages {
     }
 
     /** What one pull of an image did, shared by every copy that waited for it. */
-    private record Pulled(Map<String, TieredFetch.TierStats> tiers, List<String> fallbacks) {}
+    private record Pulled(Map<String, TierReport.TierStats> tiers, List<String> fallbacks) {}
 
     /**
      * Prepares {@code image} (as a copy names it). Throws IllegalArgumentException for a malformed reference and
@@ -120,18 +131,28 @@ public final class InstanceImages {
         ImageReference routed = registries.route(ref);
         RegistryClient client = registries.client(routed);
         try {
-            Manifest m = Retry.decorateSupplier(manifestRetry, () -> client.pullManifest(routed)).get();
+            Manifest m = Retry.decorateSupplier(manifestRetry,
+                    CircuitBreaker.decorateSupplier(manifestBreaker, () -> client.pullManifest(routed))).get();
             keep(ref, m);
             return m;
+        } catch (CallNotPermittedException open) {
+            RegistryException e = new RegistryException("the registry " + routed.registry()
+                    + " keeps failing, circuit open", 0, open);
+            return keptOrThrow(ref, e, fallbacks);
         } catch (RegistryException e) {
-            Optional<Manifest> kept = keptDigest(ref).flatMap(this::keptManifest);
-            if (kept.isEmpty() || !e.retryable()) {
-                throw new RegistryException("image " + ref + ": " + e.getMessage(), e.status(), e);
-            }
-            fallbacks.add("image " + ref + ": the registry could not be reached (" + e.getMessage()
-                    + "); using the manifest " + kept.get().digest() + " this instance resolved it to before");
-            return kept.get();
+            return keptOrThrow(ref, e, fallbacks);
         }
+    }
+
+    /** A registry failure is answered from the manifest this instance resolved the reference to before, if any. */
+    private Manifest keptOrThrow(ImageReference ref, RegistryException e, List<String> fallbacks) {
+        Optional<Manifest> kept = keptDigest(ref).flatMap(this::keptManifest);
+        if (kept.isEmpty() || !e.retryable()) {
+            throw new RegistryException("image " + ref + ": " + e.getMessage(), e.status(), e);
+        }
+        fallbacks.add("image " + ref + ": the registry could not be reached (" + e.getMessage()
+                + "); using the manifest " + kept.get().digest() + " this instance resolved it to before");
+        return kept.get();
     }
 
     private Pulled awaitPull(ImageReference ref, Manifest manifest) throws InterruptedException {
@@ -175,8 +196,8 @@ public final class InstanceImages {
 
     /** An image unpacked before: every blob counts as a hit of the instance's own tier. */
     private static Pulled alreadyHere(Manifest manifest) {
-        Map<String, TieredFetch.TierStats> tiers = new LinkedHashMap<>();
-        tiers.put(TieredFetch.LOCAL, new TieredFetch.TierStats(manifest.blobs().size(), manifest.totalBytes()));
+        Map<String, TierReport.TierStats> tiers = new LinkedHashMap<>();
+        tiers.put(TieredFetch.LOCAL, new TierReport.TierStats(manifest.blobs().size(), manifest.totalBytes()));
         return new Pulled(tiers, List.of());
     }
 

@@ -2,19 +2,15 @@ package dev.kindling.agent.store;
 
 import dev.kindling.agent.registry.Digest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -22,28 +18,34 @@ import java.util.stream.Stream;
  * record of the chunks it already holds, so an interrupted fetch resumes; it is moved into place only after its
  * digest is verified, so whatever is under {@code blobs/} is whole and correct.
  *
- * <p>The store keeps within a disk budget: {@link #makeRoom} evicts the least recently used blobs, never one that
- * a running copy holds through a {@link Lease}, and says so when the budget cannot be met.
+ * <p>The store keeps within a disk budget, its own or one it shares with the instance's other stores:
+ * {@link #makeRoom} evicts the least recently used entries, never a blob that a running copy holds through a
+ * {@link Lease}, and says so when the budget cannot be met.
  */
 public final class BlobStore {
 
+    /** The name of blob entries in a shared {@link DiskBudget}. */
+    public static final String BUDGET_NAME = "blob";
+
     private final Path blobs;
     private final Path partial;
-    private final long budgetBytes;
-    /** Published blobs and their sizes, least recently used first. */
-    private final LinkedHashMap<Digest, Long> lru = new LinkedHashMap<>(16, 0.75f, true);
-    private final Map<Digest, Integer> pins = new HashMap<>();
-    private long usedBytes;
+    private final DiskBudget budget;
 
     /** A store without a budget. */
     public BlobStore(Path root) {
-        this(root, Long.MAX_VALUE);
+        this(root, DiskBudget.unlimited());
     }
 
+    /** A store with a budget of its own. */
     public BlobStore(Path root, long budgetBytes) {
+        this(root, new DiskBudget(budgetBytes));
+    }
+
+    /** A store whose blobs count against a budget shared with the instance's other stores. */
+    public BlobStore(Path root, DiskBudget budget) {
         this.blobs = root.resolve("blobs").resolve("sha256");
         this.partial = root.resolve("partial");
-        this.budgetBytes = budgetBytes;
+        this.budget = budget;
         try {
             Files.createDirectories(blobs);
             Files.createDirectories(partial);
@@ -52,9 +54,8 @@ public final class BlobStore {
                 present = files.filter(Files::isRegularFile).sorted(Comparator.comparing(BlobStore::mtime)).toList();
             }
             for (Path f : present) {
-                long size = Files.size(f);
-                lru.put(new Digest(f.getFileName().toString()), size);
-                usedBytes += size;
+                Digest d = new Digest(f.getFileName().toString());
+                budget.add(BUDGET_NAME, d.hex(), Files.size(f), mtime(f).toMillis(), () -> Files.deleteIfExists(path(d)));
             }
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalStateException("cannot open the blob store under " + root + ": " + e.getMessage(), e);
@@ -69,64 +70,50 @@ public final class BlobStore {
         }
     }
 
-    /** Blobs a running copy needs: they cannot be evicted until the lease closes. */
-    public final class Lease implements AutoCloseable {
-        private final Set<Digest> digests;
-        private boolean closed;
+    /** The budget this store's blobs count against. */
+    public DiskBudget budget() {
+        return budget;
+    }
 
-        private Lease(Set<Digest> digests) {
-            this.digests = Set.copyOf(digests);
+    /** Blobs a running copy needs: they cannot be evicted until the lease closes. */
+    public static final class Lease implements AutoCloseable {
+        private final DiskBudget.Lease held;
+
+        private Lease(DiskBudget.Lease held) {
+            this.held = held;
         }
 
         @Override
         public void close() {
-            synchronized (BlobStore.this) {
-                if (closed) return;
-                closed = true;
-                for (Digest d : digests) pins.computeIfPresent(d, (k, n) -> n == 1 ? null : n - 1);
-            }
+            held.close();
         }
     }
 
     /** Pins blobs (present or about to be fetched) for as long as a copy uses them; marks them recently used. */
-    public synchronized Lease lease(Set<Digest> digests) {
-        for (Digest d : digests) {
-            pins.merge(d, 1, Integer::sum);
-            lru.get(d); // access order: a leased blob is the most recently used
-        }
-        return new Lease(digests);
+    public Lease lease(Set<Digest> digests) {
+        return new Lease(budget.lease(BUDGET_NAME, digests.stream().map(Digest::hex).collect(Collectors.toSet())));
     }
 
-    public synchronized long usedBytes() {
-        return usedBytes;
+    /** Bytes of this store's blobs. */
+    public long usedBytes() {
+        return budget.usedBytes(BUDGET_NAME);
     }
 
     /**
-     * Frees space for {@code incomingBytes} more by deleting least recently used blobs that no lease holds.
+     * Frees space for {@code incomingBytes} more by deleting least recently used entries that no lease holds.
      * Throws when even that is not enough, naming what is pinned.
      */
-    public synchronized void makeRoom(long incomingBytes) throws IOException {
-        if (usedBytes + incomingBytes <= budgetBytes) return;
-        Iterator<Map.Entry<Digest, Long>> it = lru.entrySet().iterator();
-        while (usedBytes + incomingBytes > budgetBytes && it.hasNext()) {
-            Map.Entry<Digest, Long> e = it.next();
-            if (pins.containsKey(e.getKey())) continue;
-            Files.deleteIfExists(path(e.getKey()));
-            usedBytes -= e.getValue();
-            it.remove();
-        }
-        if (usedBytes + incomingBytes > budgetBytes) {
-            throw new IOException("blob store budget of " + budgetBytes + " bytes cannot take " + incomingBytes
-                    + " more: " + usedBytes + " bytes are held by running copies");
-        }
+    public void makeRoom(long incomingBytes) throws IOException {
+        budget.makeRoom(incomingBytes);
     }
 
     public Path path(Digest digest) {
         return blobs.resolve(digest.hex());
     }
 
-    public synchronized boolean contains(Digest digest) {
-        return lru.get(digest) != null && Files.isRegularFile(path(digest));
+    /** Whether the blob is in the store; counts as a use. */
+    public boolean contains(Digest digest) {
+        return budget.touch(BUDGET_NAME, digest.hex()) && Files.isRegularFile(path(digest));
     }
 
     /** Where a blob is assembled while it is fetched. */
@@ -147,10 +134,7 @@ public final class BlobStore {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(verified, path(digest), StandardCopyOption.REPLACE_EXISTING);
         }
-        synchronized (this) {
-            Long previous = lru.put(digest, size);
-            usedBytes += size - (previous == null ? 0 : previous);
-        }
+        budget.add(BUDGET_NAME, digest.hex(), size, () -> Files.deleteIfExists(path(digest)));
     }
 
     /** Forgets a partial blob (after a digest mismatch, its bytes cannot be trusted). */

@@ -54,8 +54,8 @@ class TieredFetchIT {
                 TieredFetch tiers = new TieredFetch(List.of(new DirectoryImageCache("endpoint-image-cache",
                         dir.resolve("endpoint-cache"))), fetcher);
 
-                TieredFetch.Report first = tiers.fetch(c, ref.toString(), ref.repository(), m.blobs(), store);
-                assertThat(first.tiers().get("endpoint-image-cache")).isEqualTo(new TieredFetch.TierStats(1, 200_000));
+                TierReport first = tiers.fetch(c, ref.toString(), ref.repository(), m.blobs(), store);
+                assertThat(first.tiers().get("endpoint-image-cache")).isEqualTo(new TierReport.TierStats(1, 200_000));
                 assertThat(first.tiers().get("registry").hits()).isEqualTo(3); // config, corrupt layer 1, layer 2
                 assertThat(first.fallbacks()).singleElement().asString()
                         .contains("endpoint-image-cache holds a corrupt copy of blob " + l.get(1).digest());
@@ -63,7 +63,7 @@ class TieredFetchIT {
                     assertThat(Files.readAllBytes(store.path(l.get(i).digest()))).isEqualTo(layers.get(i));
                 }
 
-                TieredFetch.Report again = tiers.fetch(c, ref.toString(), ref.repository(), m.blobs(), store);
+                TierReport again = tiers.fetch(c, ref.toString(), ref.repository(), m.blobs(), store);
                 assertThat(again.tiers().get("local").hits()).isEqualTo(4);
                 assertThat(again.tiers().get("registry").hits()).isZero();
             }

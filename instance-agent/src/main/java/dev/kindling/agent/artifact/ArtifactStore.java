@@ -1,0 +1,327 @@
+package dev.kindling.agent.artifact;
+
+import dev.kindling.agent.archive.TarExtraction;
+import dev.kindling.agent.internal.Json;
+import dev.kindling.agent.io.Throughput;
+import dev.kindling.agent.store.DiskBudget;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Complete model artifacts by {@link ArtifactKey}, each a directory ready to serve as the model directory. On disk:
+ * <pre>
+ *   root/artifacts/&lt;key&gt;/model/          the model directory
+ *   root/artifacts/&lt;key&gt;/artifact.json   URI, object versions, bytes, completion time
+ *   root/objects/&lt;id&gt;.data, .&lt;chunk&gt;.chunks   objects being fetched, with the chunks they hold
+ *   root/objects/&lt;id&gt;.verified            objects fetched and verified, not yet assembled
+ *   root/staging/                           artifacts being assembled
+ * </pre>
+ * An artifact is assembled in {@code staging/} from verified objects (unpacked, or linked file by file) and renamed
+ * into {@code artifacts/} whole, so a crash never leaves half an artifact visible; staging leftovers are removed at
+ * open. The index of complete artifacts per URI is rebuilt from the {@code artifact.json} files at open, so a warm
+ * start finds the newest complete artifact for a URI without asking S3.
+ *
+ * <p>Artifacts count against a {@link DiskBudget} (their bytes on disk), which the instance's blob store may share;
+ * a lease pins an artifact a running copy serves from.
+ */
+public final class ArtifactStore implements AutoCloseable {
+
+    /** The name of artifact entries in a shared {@link DiskBudget}. */
+    public static final String BUDGET_NAME = "artifact";
+    private static final String MANIFEST = "artifact.json";
+
+    private final Path artifacts;
+    private final Path objects;
+    private final Path staging;
+    private final DiskBudget budget;
+    /** Complete artifacts; never guarded by a lock of the store's, since eviction calls in under the budget's lock. */
+    private final Map<ArtifactKey, Artifact> complete = new ConcurrentHashMap<>();
+    private final ExecutorService syncs = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("artifact-sync").factory());
+
+    /** What artifact.json holds. */
+    record Manifest(String key, String uri, List<ObjectVersion> objects, long bytes, long completedAtMillis) {}
+
+    /** A store with no budget. */
+    public ArtifactStore(Path root) {
+        this(root, DiskBudget.unlimited());
+    }
+
+    /** A store whose artifacts count against a budget, shared or its own. */
+    public ArtifactStore(Path root, DiskBudget budget) {
+        this.artifacts = root.resolve("artifacts");
+        this.objects = root.resolve("objects");
+        this.staging = root.resolve("staging");
+        this.budget = budget;
+        try {
+            Files.createDirectories(artifacts);
+            Files.createDirectories(objects);
+            Files.createDirectories(staging);
+            try (Stream<Path> leftovers = Files.list(staging)) {
+                for (Path p : leftovers.toList()) deleteTree(p); // assemblies a crash interrupted
+            }
+            try (Stream<Path> dirs = Files.list(artifacts)) {
+                for (Path dir : dirs.toList()) reopen(dir);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open the artifact store under " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void reopen(Path dir) throws IOException {
+        Path manifestFile = dir.resolve(MANIFEST);
+        Artifact a;
+        try {
+            Manifest m = Json.read(Files.readString(manifestFile), Manifest.class);
+            a = new Artifact(new ArtifactKey(m.key()), S3Uri.parse(m.uri()), dir.resolve("model"), m.bytes(),
+                    Instant.ofEpochMilli(m.completedAtMillis()), m.objects());
+            if (!dir.getFileName().toString().equals(a.key().hex()) || !Files.isDirectory(a.directory())) {
+                throw new IOException("artifact.json does not describe its directory");
+            }
+        } catch (IOException | RuntimeException e) {
+            deleteTree(dir); // only a rename publishes, so this is not ours or was damaged: nothing to keep
+            return;
+        }
+        register(a, Files.getLastModifiedTime(manifestFile).toMillis());
+    }
+
+    private void register(Artifact a, long lastUsedMillis) {
+        complete.put(a.key(), a);
+        budget.add(BUDGET_NAME, a.key().hex(), a.bytes(), lastUsedMillis, () -> evict(a.key()));
+    }
+
+    /** Deletes an artifact the budget let go of; runs under the budget's lock. */
+    private void evict(ArtifactKey key) throws IOException {
+        complete.remove(key);
+        Path dir = artifacts.resolve(key.hex());
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
+        // A rename first: the artifact stops being visible at once, even if deleting its files takes a while.
+        Path doomed = staging.resolve(key.hex() + ".evicted-" + System.nanoTime());
+        Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(doomed);
+    }
+
+    public DiskBudget budget() {
+        return budget;
+    }
+
+    /** Bytes of this store's complete artifacts. */
+    public long usedBytes() {
+        return budget.usedBytes(BUDGET_NAME);
+    }
+
+    /** The complete artifact with this key, marked as used; empty if there is none. */
+    public Optional<Artifact> get(ArtifactKey key) {
+        Artifact a = complete.get(key);
+        if (a == null || !Files.isDirectory(a.directory())) return Optional.empty();
+        budget.touch(BUDGET_NAME, key.hex());
+        return Optional.of(a);
+    }
+
+    /** The most recently completed artifact for a URI, from the index alone: no S3 call. */
+    public Optional<Artifact> newest(S3Uri uri) {
+        return complete.values().stream().filter(a -> a.uri().equals(uri))
+                .max(Comparator.comparing(Artifact::completedAt)).flatMap(a -> get(a.key()));
+    }
+
+    /** Every complete artifact, newest first. */
+    public List<Artifact> artifacts() {
+        return complete.values().stream().sorted(Comparator.comparing(Artifact::completedAt).reversed()).toList();
+    }
+
+    /**
+     * Pins an artifact (present or about to be fetched) for as long as a copy serves from it, and marks it used,
+     * also on disk so the order survives a restart.
+     */
+    public DiskBudget.Lease lease(Set<ArtifactKey> keys) {
+        for (ArtifactKey k : keys) {
+            try {
+                Path manifest = artifacts.resolve(k.hex()).resolve(MANIFEST);
+                if (Files.exists(manifest)) Files.setLastModifiedTime(manifest, FileTime.fromMillis(System.currentTimeMillis()));
+            } catch (IOException ignored) {
+                // the order on disk is a hint for the next start; the lease itself holds
+            }
+        }
+        return budget.lease(BUDGET_NAME, keys.stream().map(ArtifactKey::hex).collect(Collectors.toSet()));
+    }
+
+    /** Where an object is assembled while it is fetched. */
+    public Path objectData(ObjectVersion o) {
+        return objects.resolve(objectId(o) + ".data");
+    }
+
+    /** One byte per chunk of {@code chunkBytes}, 1 once the chunk is in the data file. */
+    public Path objectMarks(ObjectVersion o, long chunkBytes) {
+        return objects.resolve(objectId(o) + "." + chunkBytes + ".chunks");
+    }
+
+    /** Where an object lies once its bytes are verified, until an artifact takes it. */
+    public Path verifiedObject(ObjectVersion o) {
+        return objects.resolve(objectId(o) + ".verified");
+    }
+
+    /** Bucket, key and ETag: a new version of the object never resumes from an old one's bytes. */
+    private static String objectId(ObjectVersion o) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
+                    (o.bucket() + "/" + o.key() + "@" + o.eTag()).getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Builds the artifact of {@code source} from its verified objects and publishes it whole: a packed model is
+     * unpacked (writes paced by {@code disk}), files are linked in at their relative paths. The verified objects are
+     * removed once the artifact holds them.
+     */
+    public Artifact publish(ArtifactSource source, Throughput disk) {
+        ArtifactKey key = source.key();
+        Optional<Artifact> existing = get(key);
+        if (existing.isPresent()) return existing.get();
+        String doing = "assembling the artifact of " + source.uri() + " (" + key.shortHex() + ")";
+        Path stage = staging.resolve(key.hex() + "-" + System.nanoTime());
+        Path model = stage.resolve("model");
+        try {
+            Files.createDirectories(model);
+            if (source.isArchive()) {
+                TarExtraction.extract(verifiedObject(source.objects().get(0)), model, TarExtraction.Rules.MODEL, disk);
+            } else {
+                for (ObjectVersion o : source.objects()) {
+                    Path target = model.resolve(source.relativePath(o));
+                    Files.createDirectories(target.getParent());
+                    link(verifiedObject(o), target);
+                }
+            }
+            long bytes = bytesOf(model);
+            Instant completedAt = Instant.now();
+            Files.writeString(stage.resolve(MANIFEST), Json.write(new Manifest(key.hex(), source.uri().toString(),
+                    source.objects(), bytes, completedAt.toEpochMilli())));
+            Path dir = artifacts.resolve(key.hex());
+            try {
+                Files.move(stage, dir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
+                deleteTree(stage);
+                return get(key).orElseThrow(() -> new ArtifactException(ArtifactException.Code.LOCAL_IO,
+                        doing + ": " + dir + " exists but is not a complete artifact"));
+            }
+            Artifact a = new Artifact(key, source.uri(), dir.resolve("model"), bytes, completedAt, source.objects());
+            register(a, completedAt.toEpochMilli());
+            syncs.execute(() -> syncTree(dir));
+            for (ObjectVersion o : source.objects()) Files.deleteIfExists(verifiedObject(o));
+            return a;
+        } catch (IOException e) {
+            try {
+                deleteTree(stage);
+                if (e instanceof TarExtraction.RefusedEntry) { // the object is verified but unsafe: no use keeping it
+                    for (ObjectVersion o : source.objects()) Files.deleteIfExists(verifiedObject(o));
+                }
+            } catch (IOException ignored) {
+                // staging leftovers are removed at the next open
+            }
+            ArtifactException.Code code = e instanceof TarExtraction.RefusedEntry ? ArtifactException.Code.INVALID
+                    : ArtifactException.Code.LOCAL_IO;
+            throw new ArtifactException(code, doing + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A hard link keeps the verified object until the artifact is published; a copy where links cannot be made. */
+    private static void link(Path verified, Path target) throws IOException {
+        try {
+            Files.createLink(target, verified);
+        } catch (FileAlreadyExistsException e) {
+            throw e;
+        } catch (UnsupportedOperationException | IOException e) {
+            Files.copy(verified, target);
+        }
+    }
+
+    private static long bytesOf(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).mapToLong(p -> {
+                try {
+                    return Files.size(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).sum();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * Forces a published artifact's files to disk in the background: it is usable at once (its bytes are in the
+     * page cache), and a fetch does not wait for gigabytes of writeback, as for blobs.
+     */
+    private static void syncTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
+                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+                    ch.force(false);
+                }
+            }
+        } catch (IOException | UncheckedIOException ignored) {
+            // evicted meanwhile, or a read-only file from an archive: the next writeback takes care of it
+        }
+    }
+
+    /** Waits until every artifact published so far is on disk. */
+    public void awaitDurable() {
+        try {
+            syncs.submit(() -> { }).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("syncing artifacts to disk failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        syncs.shutdown();
+        try {
+            syncs.awaitTermination(10, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
+        List<Path> all;
+        try (Stream<Path> walk = Files.walk(p)) {
+            all = walk.sorted(Comparator.reverseOrder()).toList();
+        }
+        for (Path x : all) {
+            if (Files.isDirectory(x, LinkOption.NOFOLLOW_LINKS)) {
+                x.toFile().setWritable(true, true); // an archive may have unpacked read-only directories
+            }
+        }
+        for (Path x : all) Files.delete(x);
+    }
+}

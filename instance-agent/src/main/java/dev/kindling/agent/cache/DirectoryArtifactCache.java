@@ -1,0 +1,81 @@
+package dev.kindling.agent.cache;
+
+import dev.kindling.agent.artifact.ArtifactException;
+import dev.kindling.agent.artifact.ObjectVersion;
+import dev.kindling.agent.io.Throughput;
+import dev.kindling.agent.s3.ObjectIntegrity;
+import dev.kindling.agent.s3.ObjectVerifier;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * A model cache kept as a copy of S3's layout, {@code root/<bucket>/<key>} (what {@code aws s3 sync} makes), such
+ * as a prepared cache volume a new instance mounts. Each object is copied while it is checked against its ETag
+ * (MD5, or a multipart ETag with the likeliest part sizes), and kept only if it matches.
+ */
+public final class DirectoryArtifactCache implements ArtifactCache {
+
+    private final String name;
+    private final Path root;
+    private final Throughput disk;
+
+    public DirectoryArtifactCache(String name, Path root) {
+        this(name, root, Throughput.UNLIMITED);
+    }
+
+    /** A cache whose copies are paced by the instance's disk limit. */
+    public DirectoryArtifactCache(String name, Path root, Throughput disk) {
+        this.name = name;
+        this.root = root;
+        this.disk = disk;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Outcome provide(ObjectVersion object, Path target) {
+        Path source = root.resolve(object.bucket()).resolve(object.key()).normalize();
+        if (!source.startsWith(root.resolve(object.bucket())) || !Files.isRegularFile(source)) return new Outcome.Miss();
+        try {
+            long size = Files.size(source);
+            if (size != object.size()) {
+                return new Outcome.Failed(name + " holds another version of " + object.uri() + " (" + size + " bytes, not "
+                        + object.size() + ")");
+            }
+            ObjectVerifier verifier = ObjectIntegrity.fromETag(object).verifier();
+            Files.createDirectories(target.getParent());
+            Path partial = target.resolveSibling(target.getFileName() + ".copying");
+            byte[] buffer = new byte[1 << 20];
+            try (InputStream in = Files.newInputStream(source); OutputStream out = disk.pace(Files.newOutputStream(partial))) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    verifier.update(ByteBuffer.wrap(buffer, 0, n));
+                    out.write(buffer, 0, n);
+                }
+            }
+            ObjectVerifier.Verdict v = verifier.finish();
+            if (!v.verified()) {
+                Files.deleteIfExists(partial);
+                return new Outcome.Failed(name + (v.failure() == ArtifactException.Code.CORRUPT
+                        ? " holds a corrupt copy of " : " cannot verify its copy of ") + object.uri() + ": it " + v.detail());
+            }
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return new Outcome.Hit(size);
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(target.resolveSibling(target.getFileName() + ".copying"));
+            } catch (IOException ignored) {
+                // the partial copy is only scratch
+            }
+            return new Outcome.Failed(name + " could not provide " + object.uri() + ": " + e.getMessage());
+        }
+    }
+}

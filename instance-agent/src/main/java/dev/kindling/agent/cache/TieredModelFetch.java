@@ -1,0 +1,164 @@
+package dev.kindling.agent.cache;
+
+import dev.kindling.agent.artifact.Artifact;
+import dev.kindling.agent.artifact.ArtifactException;
+import dev.kindling.agent.artifact.ArtifactException.Code;
+import dev.kindling.agent.artifact.ArtifactKey;
+import dev.kindling.agent.artifact.ArtifactSource;
+import dev.kindling.agent.artifact.ArtifactStore;
+import dev.kindling.agent.artifact.ObjectVersion;
+import dev.kindling.agent.artifact.S3Uri;
+import dev.kindling.agent.io.InstanceThroughput;
+import dev.kindling.agent.s3.S3FetchReport;
+import dev.kindling.agent.s3.S3ObjectFetcher;
+import dev.kindling.agent.store.DiskBudget;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
+
+/**
+ * Resolves a model artifact through the tiers in order: the instance's own artifact store, then each artifact cache,
+ * then S3. The URI is resolved against S3 first (a changed object makes a different artifact); if S3 cannot be
+ * reached, the newest complete artifact for the URI in the store is used and the fallback reported. Per object, a
+ * tier that misses or fails hands it to the next; only S3 failing fails the fetch, with a reason naming the model
+ * URI, the object and the cause. Reports hits and bytes per tier ({@link TierReport}, as for images) and every
+ * fallback with its cause.
+ */
+public final class TieredModelFetch {
+
+    public static final String LOCAL = "local";
+    public static final String S3 = "s3";
+
+    private final List<ArtifactCache> caches;
+    private final S3ObjectFetcher s3;
+    private final InstanceThroughput throughput;
+    /** One fetch per artifact at a time: two copies starting together share one download, not its partial files. */
+    private final ConcurrentHashMap<ArtifactKey, ReentrantLock> fetching = new ConcurrentHashMap<>();
+
+    public TieredModelFetch(List<ArtifactCache> caches, S3ObjectFetcher s3, InstanceThroughput throughput) {
+        this.caches = List.copyOf(caches);
+        this.s3 = s3;
+        this.throughput = throughput;
+    }
+
+    /**
+     * The artifact, where its bytes came from, what S3 did (if it was asked for bytes), and how long it took. It holds
+     * a lease on the artifact, so nothing evicts it before the caller is done: close it when the copy stops.
+     */
+    public record Result(Artifact artifact, TierReport tiers, Optional<S3FetchReport> s3, Duration elapsed,
+                         DiskBudget.Lease lease) implements AutoCloseable {
+        @Override
+        public void close() {
+            lease.close();
+        }
+    }
+
+    public Result fetch(S3Uri uri, ArtifactStore store) {
+        return fetch(uri, store, bytes -> { });
+    }
+
+    /** Fetches the artifact {@code uri} names into the store; {@code progress} hears of S3 bytes as they land. */
+    public Result fetch(S3Uri uri, ArtifactStore store, LongConsumer progress) {
+        long started = System.nanoTime();
+        List<String> names = new ArrayList<>();
+        names.add(LOCAL);
+        caches.forEach(c -> names.add(c.name()));
+        names.add(S3);
+        TierReport.Tally tally = new TierReport.Tally(names);
+        String model = "model " + uri;
+        ArtifactSource source;
+        try {
+            source = new ArtifactSource(uri, s3.reader().resolve(uri));
+        } catch (ArtifactException e) {
+            if (e.code() != Code.UNAVAILABLE) throw e.within(model);
+            Optional<Artifact> newest = store.newest(uri);
+            if (newest.isEmpty()) throw e.within(model + ": S3 is unreachable and no complete copy is stored");
+            Artifact a = newest.get();
+            DiskBudget.Lease lease = store.lease(Set.of(a.key()));
+            tally.hits(LOCAL, a.objects().size(), a.bytes());
+            tally.fallback("S3 unreachable while resolving " + uri + " (" + e.getMessage() + "); serving the newest "
+                    + "complete artifact " + a.key().shortHex() + ", completed " + a.completedAt());
+            return new Result(a, tally.report(), Optional.empty(), Duration.ofNanos(System.nanoTime() - started), lease);
+        } catch (IllegalArgumentException e) {
+            throw new ArtifactException(Code.INVALID, model + ": " + e.getMessage(), e);
+        }
+        ArtifactKey key = source.key();
+        DiskBudget.Lease lease = store.lease(Set.of(key));
+        ReentrantLock lock = fetching.computeIfAbsent(key, k -> new ReentrantLock());
+        lock.lock();
+        try {
+            Optional<Artifact> local = store.get(key);
+            if (local.isPresent()) {
+                tally.hits(LOCAL, source.objects().size(), local.get().bytes());
+                return new Result(local.get(), tally.report(), Optional.empty(), Duration.ofNanos(System.nanoTime() - started), lease);
+            }
+            Optional<S3FetchReport> fromS3;
+            try (DiskBudget.Reservation room = reserve(source, store, model)) {
+                fromS3 = fetchObjects(source, store, tally, progress, model);
+            }
+            Artifact artifact;
+            try {
+                artifact = store.publish(source, throughput.disk());
+            } catch (ArtifactException e) {
+                throw e.within(model);
+            }
+            return new Result(artifact, tally.report(), fromS3, Duration.ofNanos(System.nanoTime() - started), lease);
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Room for the objects still to fetch, and for unpacking a packed model (about its packed size: weights barely compress). */
+    private static DiskBudget.Reservation reserve(ArtifactSource source, ArtifactStore store, String model) {
+        long toFetch = source.objects().stream().filter(o -> !Files.isRegularFile(store.verifiedObject(o)))
+                .mapToLong(ObjectVersion::size).sum();
+        long toUnpack = source.isArchive() ? source.bytes() : 0;
+        try {
+            return store.budget().reserve(toFetch + toUnpack);
+        } catch (IOException e) {
+            throw new ArtifactException(Code.NO_ROOM, model + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Optional<S3FetchReport> fetchObjects(ArtifactSource source, ArtifactStore store, TierReport.Tally tally,
+                                                 LongConsumer progress, String model) {
+        List<S3ObjectFetcher.ObjectDownload> remaining = new ArrayList<>();
+        for (ObjectVersion o : source.objects()) {
+            S3ObjectFetcher.ObjectDownload download = new S3ObjectFetcher.ObjectDownload(o, store.objectData(o),
+                    store.objectMarks(o, s3.chunkBytes()), store.verifiedObject(o));
+            if (Files.isRegularFile(download.verified())) { // verified by an earlier, interrupted fetch: counted as resumed
+                remaining.add(download);
+                continue;
+            }
+            boolean found = false;
+            for (ArtifactCache cache : caches) {
+                ArtifactCache.Outcome outcome = cache.provide(o, download.verified());
+                if (outcome instanceof ArtifactCache.Outcome.Hit hit) {
+                    tally.hit(cache.name(), hit.bytes());
+                    found = true;
+                    break;
+                }
+                if (outcome instanceof ArtifactCache.Outcome.Failed failed) tally.fallback(failed.reason());
+            }
+            if (!found) remaining.add(download);
+        }
+        if (remaining.isEmpty()) return Optional.empty();
+        try {
+            S3FetchReport r = s3.fetch(remaining, progress);
+            tally.hits(S3, remaining.size(), r.bytesFetched() + r.bytesResumed());
+            return Optional.of(r);
+        } catch (ArtifactException e) {
+            throw new ArtifactException(e.code(), model + ": no tier could provide its objects; S3 failed: " + e.getMessage(), e);
+        }
+    }
+}
