@@ -16,7 +16,8 @@ import software.amazon.awssdk.services.ecr.EcrClient;
  * {@code KINDLING_CONTROL_PLANE_URL} say who it is and where to report. Optional: {@code KINDLING_HEARTBEAT_MILLIS}
  * (default 1000), {@code KINDLING_BIND_HOST} (127.0.0.1), {@code KINDLING_DATA_DIR} (/var/lib/kindling),
  * {@code KINDLING_DISK_BUDGET_MB} (no budget), {@code KINDLING_DEFAULT_REGISTRY} (none: images name their registry),
- * {@code KINDLING_ECR_MIRROR} (none), {@code KINDLING_IMAGE_CACHE_DIR} (none), {@code KINDLING_REGISTRY_AUTH}
+ * {@code KINDLING_ECR_MIRROR} (none), {@code KINDLING_IMAGE_CACHE_DIR} and {@code KINDLING_MODEL_CACHE_DIR} (none),
+ * {@code KINDLING_S3_ENDPOINT} (none: AWS S3 in {@code AWS_REGION}, default us-east-1), {@code KINDLING_REGISTRY_AUTH}
  * ({@code ecr}: ECR tokens from the instance's AWS credentials, the default; {@code none}).
  */
 public final class Main {
@@ -31,14 +32,19 @@ public final class Main {
             default -> exit("KINDLING_REGISTRY_AUTH must be 'ecr' or 'none', was '" + auth + "'");
         };
         String budget = optional("KINDLING_DISK_BUDGET_MB", "");
-        String cache = optional("KINDLING_IMAGE_CACHE_DIR", "");
+        String imageCache = optional("KINDLING_IMAGE_CACHE_DIR", "");
+        String modelCache = optional("KINDLING_MODEL_CACHE_DIR", "");
+        String s3Endpoint = optional("KINDLING_S3_ENDPOINT", "");
         DataPathSettings dataPath = new DataPathSettings(
                 Path.of(optional("KINDLING_DATA_DIR", "/var/lib/kindling")),
                 budget.isBlank() ? Long.MAX_VALUE : Long.parseLong(budget) << 20,
                 FetchSettings.DEFAULTS,
                 new Registries.Settings(blankToNull(optional("KINDLING_DEFAULT_REGISTRY", "")),
                         blankToNull(optional("KINDLING_ECR_MIRROR", "")), credentials, Duration.ofSeconds(30)),
-                cache.isBlank() ? null : Path.of(cache),
+                new DataPathSettings.S3Access(s3Endpoint.isBlank() ? null : URI.create(s3Endpoint),
+                        optional("AWS_REGION", "us-east-1"), null, null),
+                imageCache.isBlank() ? null : Path.of(imageCache),
+                modelCache.isBlank() ? null : Path.of(modelCache),
                 InstanceThroughput.UNLIMITED);
         AgentSettings settings = new AgentSettings(
                 required("KINDLING_INSTANCE_ID"),

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.LongConsumer;
 
 /**
  * Pulls an image into a root filesystem: resolves its blobs through the cache tiers into the store and, on a
@@ -54,6 +55,12 @@ public final class ImagePuller {
 
     /** Pulls the image of a manifest already resolved. */
     public Result pull(RegistryClient client, ImageReference ref, Manifest manifest, BlobStore store, Path rootfs) {
+        return pull(client, ref, manifest, store, rootfs, bytes -> { });
+    }
+
+    /** Pulls as above; {@code progress} hears of blob bytes as they are ready. */
+    public Result pull(RegistryClient client, ImageReference ref, Manifest manifest, BlobStore store, Path rootfs,
+                       LongConsumer progress) {
         long started = System.nanoTime();
         LinkedBlockingQueue<Digest> published = new LinkedBlockingQueue<>();
         CompletableFuture<Long> unpacked = CompletableFuture.supplyAsync(() -> applyInOrder(manifest.layers(), published,
@@ -61,7 +68,7 @@ public final class ImagePuller {
         TierReport report;
         try {
             report = tiers.fetch(client, ref.toString(), ref.repository(), manifest.blobs(), store,
-                    d -> published.add(d.digest()));
+                    d -> published.add(d.digest()), progress);
         } catch (RuntimeException e) {
             unpacked.cancel(true);
             published.add(ABORT);

@@ -3,6 +3,7 @@ package dev.kindling.agent.image;
 import dev.kindling.agent.cache.TierReport;
 import dev.kindling.agent.cache.TieredFetch;
 import dev.kindling.agent.internal.Json;
+import dev.kindling.agent.io.Progress;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
 import dev.kindling.agent.registry.ImageReference;
@@ -51,7 +52,7 @@ import java.util.stream.Stream;
  * resolved to; {@code <manifest hex>/manifest.json} the manifest; {@code <manifest hex>/rootfs} the unpacked image,
  * complete once {@code <manifest hex>/unpacked} exists (it is assembled in {@code rootfs.partial} and renamed).
  */
-public final class InstanceImages {
+public final class InstanceImages implements AutoCloseable {
 
     private final Path root;
     private final BlobStore store;
@@ -59,7 +60,8 @@ public final class InstanceImages {
     private final ImagePuller puller;
     private final Retry manifestRetry;
     private final CircuitBreaker manifestBreaker;
-    private final Map<Digest, CompletableFuture<Pulled>> pulling = new ConcurrentHashMap<>();
+    private final Map<Digest, Pull> pulling = new ConcurrentHashMap<>();
+    private final Set<Thread> pullThreads = ConcurrentHashMap.newKeySet();
 
     public InstanceImages(Path root, BlobStore store, Registries registries, ImagePuller puller) {
         this.root = root;
@@ -102,19 +104,46 @@ public final class InstanceImages {
     /** What one pull of an image did, shared by every copy that waited for it. */
     private record Pulled(Map<String, TierReport.TierStats> tiers, List<String> fallbacks) {}
 
+    /** A pull under way: its outcome, the bytes ready so far, and the copies that follow its progress. */
+    private static final class Pull {
+        final CompletableFuture<Pulled> done = new CompletableFuture<>();
+        private final List<Progress> followers = new ArrayList<>();
+        private long ready;
+
+        synchronized void follow(Progress p) {
+            followers.add(p);
+            if (ready > 0) p.moved(ready);
+        }
+
+        synchronized void unfollow(Progress p) {
+            followers.remove(p);
+        }
+
+        synchronized void moved(long bytes) {
+            ready += bytes;
+            followers.forEach(f -> f.moved(bytes));
+        }
+    }
+
     /**
      * Prepares {@code image} (as a copy names it). Throws IllegalArgumentException for a malformed reference and
      * RegistryException, naming the image and what failed, when no tier can provide it. Interruptible: the caller
      * stops waiting, while a pull other copies share goes on.
      */
     public PreparedImage prepare(String image) throws InterruptedException {
+        return prepare(image, Progress.NONE);
+    }
+
+    /** Prepares as above; {@code progress} hears of the image's size once the manifest is known, then of its bytes. */
+    public PreparedImage prepare(String image, Progress progress) throws InterruptedException {
         ImageReference ref = registries.reference(image);
         List<String> fallbacks = new ArrayList<>();
         Manifest manifest = resolve(ref, fallbacks);
+        progress.total(manifest.totalBytes());
         Set<Digest> blobs = manifest.blobs().stream().map(Descriptor::digest).collect(Collectors.toSet());
         BlobStore.Lease lease = store.lease(blobs);
         try {
-            Pulled pulled = unpacked(manifest) ? alreadyHere(manifest) : awaitPull(ref, manifest);
+            Pulled pulled = unpacked(manifest) ? alreadyHere(manifest) : awaitPull(ref, manifest, progress);
             fallbacks.addAll(pulled.fallbacks());
             return new PreparedImage(ref, manifest, rootfs(manifest), pulled.tiers(), List.copyOf(fallbacks), lease);
         } catch (RuntimeException | InterruptedException e) {
@@ -155,40 +184,49 @@ public final class InstanceImages {
         return kept.get();
     }
 
-    private Pulled awaitPull(ImageReference ref, Manifest manifest) throws InterruptedException {
-        CompletableFuture<Pulled> mine = new CompletableFuture<>();
-        CompletableFuture<Pulled> running = pulling.putIfAbsent(manifest.digest(), mine);
+    private Pulled awaitPull(ImageReference ref, Manifest manifest, Progress progress) throws InterruptedException {
+        Pull mine = new Pull();
+        Pull running = pulling.putIfAbsent(manifest.digest(), mine);
         if (running == null) {
             running = mine;
-            Thread.ofVirtual().name("image-pull-" + manifest.digest().hex().substring(0, 12)).start(() -> {
+            Thread t = Thread.ofVirtual().name("image-pull-" + manifest.digest().hex().substring(0, 12)).unstarted(() -> {
                 try {
-                    mine.complete(pull(ref, manifest));
-                } catch (Throwable t) {
-                    mine.completeExceptionally(t);
+                    mine.done.complete(pull(ref, manifest, mine));
+                } catch (Throwable e) {
+                    mine.done.completeExceptionally(e);
                 } finally {
                     pulling.remove(manifest.digest(), mine);
+                    pullThreads.remove(Thread.currentThread());
                 }
             });
+            pullThreads.add(t);
+            t.start();
         }
+        running.follow(progress);
         try {
-            return running.get();
+            return running.done.get();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RegistryException r) {
                 throw new RegistryException(r.getMessage().startsWith("image ") ? r.getMessage()
                         : "image " + ref + ": " + r.getMessage(), r.status(), r);
             }
             throw new RegistryException("image " + ref + ": " + e.getCause(), 0, e.getCause());
+        } finally {
+            running.unfollow(progress);
         }
     }
 
-    private Pulled pull(ImageReference ref, Manifest manifest) throws IOException {
+    private Pulled pull(ImageReference ref, Manifest manifest, Pull progress) throws IOException {
+        // A pull that finished just before this one was asked for: its tree may be in use, so leave it be. (Pulls of
+        // one image never overlap, so nothing can finish between this check and the work below.)
+        if (unpacked(manifest)) return alreadyHere(manifest);
         Path dir = root.resolve(manifest.digest().hex());
         Path partial = dir.resolve("rootfs.partial");
         deleteTree(partial); // what a crashed pull left: the blobs it fetched are in the store, the tree is redone
         deleteTree(dir.resolve("rootfs"));
         Files.createDirectories(partial);
         ImageReference routed = registries.route(ref);
-        ImagePuller.Result r = puller.pull(registries.client(routed), routed, manifest, store, partial);
+        ImagePuller.Result r = puller.pull(registries.client(routed), routed, manifest, store, partial, progress::moved);
         move(partial, dir.resolve("rootfs"));
         Files.writeString(dir.resolve("unpacked"), ref + "\n");
         return new Pulled(r.tiers().tiers(), r.tiers().fallbacks());
@@ -246,10 +284,15 @@ public final class InstanceImages {
         }
     }
 
+    /** Writes through a temp file of its own, so copies resolving the same image at once never share one. */
     private static void writeAtomically(Path target, String content) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        Files.writeString(tmp, content);
-        move(tmp, target);
+        Path tmp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
+        try {
+            Files.writeString(tmp, content);
+            move(tmp, target);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     private static void move(Path from, Path to) throws IOException {
@@ -265,5 +308,11 @@ public final class InstanceImages {
         try (Stream<Path> walk = Files.walk(p)) {
             for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
         }
+    }
+
+    /** Stops the pulls under way (the instance is going away); their copies fail, their partial files stay. */
+    @Override
+    public void close() {
+        pullThreads.forEach(Thread::interrupt);
     }
 }

@@ -1,2 +1,2 @@
-/** Limits on how fast an instance moves bytes: its network bandwidth and its disk write throughput. */
+/** How an instance moves bytes: limits on its network bandwidth and disk write throughput, and progress reports. */
 package dev.kindling.agent.io;

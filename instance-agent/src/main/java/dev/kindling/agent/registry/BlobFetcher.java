@@ -1,7 +1,7 @@
 package dev.kindling.agent.registry;
 
 import dev.kindling.agent.fetch.ChunkedDownload;
-import dev.kindling.agent.io.Throughput;
+import dev.kindling.agent.io.InstanceThroughput;
 import dev.kindling.agent.store.BlobStore;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Fetches an image's blobs into a {@link BlobStore} as ranged GETs of a fixed chunk size, through a
@@ -44,7 +45,13 @@ public final class BlobFetcher implements AutoCloseable {
             Thread.ofPlatform().daemon().name("blob-sync").factory());
     private final ChunkedDownload download;
 
+    /** A fetcher with no network or disk limit. */
     public BlobFetcher(FetchSettings settings) {
+        this(settings, InstanceThroughput.UNLIMITED);
+    }
+
+    /** A fetcher whose reads are paced by the instance's network limit and writes by its disk limit. */
+    public BlobFetcher(FetchSettings settings, InstanceThroughput throughput) {
         this.settings = settings;
         CircuitBreaker breaker = CircuitBreaker.of("registry", CircuitBreakerConfig.custom()
                 .slidingWindowSize(20).minimumNumberOfCalls(10).failureRateThreshold(80)
@@ -57,8 +64,8 @@ public final class BlobFetcher implements AutoCloseable {
                 .retryOnException(e -> (e instanceof RegistryException r && r.retryable()) || e instanceof UncheckedIOException)
                 .build());
         this.download = new ChunkedDownload("the registry", settings.chunkBytes(), settings.parallelism(),
-                settings.chunkTimeout(), retry, breaker, RegistryException.class, Throughput.UNLIMITED,
-                Throughput.UNLIMITED, "blob-fetch");
+                settings.chunkTimeout(), retry, breaker, RegistryException.class, throughput.network(),
+                throughput.disk(), "blob-fetch");
     }
 
     /**
@@ -68,6 +75,12 @@ public final class BlobFetcher implements AutoCloseable {
      */
     public FetchReport fetch(RegistryClient client, String repository, List<Descriptor> blobs, BlobStore store,
                              Consumer<Descriptor> onBlobReady) {
+        return fetch(client, repository, blobs, store, onBlobReady, bytes -> { });
+    }
+
+    /** Fetches as above; {@code progress} hears of bytes as they land. */
+    public FetchReport fetch(RegistryClient client, String repository, List<Descriptor> blobs, BlobStore store,
+                             Consumer<Descriptor> onBlobReady, LongConsumer progress) {
         long started = System.nanoTime();
         Map<Digest, Descriptor> distinct = new LinkedHashMap<>();
         blobs.forEach(b -> distinct.putIfAbsent(b.digest(), b));
@@ -91,7 +104,7 @@ public final class BlobFetcher implements AutoCloseable {
             }
             targets.add(new BlobTarget(client, repository, d, store, onBlobReady));
         }
-        ChunkedDownload.Result r = download.run(targets, bytes -> { });
+        ChunkedDownload.Result r = download.run(targets, progress);
         return new FetchReport(present, targets.size(), r.bytesFetched(), r.bytesResumed(), r.retries(),
                 Duration.ofNanos(System.nanoTime() - started));
     }

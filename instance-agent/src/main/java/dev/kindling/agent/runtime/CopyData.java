@@ -1,5 +1,6 @@
 package dev.kindling.agent.runtime;
 
+import dev.kindling.agent.io.Progress;
 import dev.kindling.agent.protocol.CopyStartup.TierUsage;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,21 +17,6 @@ public interface CopyData {
 
     /** Prepares the copy's model artifact from its S3 URI. */
     Prepared model(String artifactUrl, Progress progress) throws Exception;
-
-    /** How far a preparation is: the bytes it needs in all once known, then the bytes as they arrive. */
-    interface Progress {
-        void total(long bytes);
-
-        void moved(long bytes);
-
-        Progress NONE = new Progress() {
-            @Override
-            public void total(long bytes) { }
-
-            @Override
-            public void moved(long bytes) { }
-        };
-    }
 
     /**
      * A prepared image (its unpacked root filesystem) or model (its directory), where its bytes came from, and what

@@ -1,5 +1,6 @@
 package dev.kindling.agent.runtime;
 
+import dev.kindling.agent.io.Progress;
 import dev.kindling.agent.protocol.CopyStartup;
 import dev.kindling.agent.protocol.CopyStartup.Phase;
 import dev.kindling.agent.protocol.CopyStartup.TierUsage;
@@ -36,8 +37,8 @@ final class StartupTimeline {
     }
 
     /** Progress of a phase that moves bytes. */
-    CopyData.Progress progress(String phase) {
-        return new CopyData.Progress() {
+    Progress progress(String phase) {
+        return new Progress() {
             @Override
             public void total(long bytes) {
                 update(phase, null, bytes);

@@ -1,5 +1,6 @@
 package dev.kindling.agent.runtime;
 
+import dev.kindling.agent.io.Progress;
 import dev.kindling.agent.protocol.CopyStartup.TierUsage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
