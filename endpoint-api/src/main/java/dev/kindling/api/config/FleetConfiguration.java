@@ -5,6 +5,7 @@ import dev.kindling.agent.registry.FetchSettings;
 import dev.kindling.agent.registry.Registries;
 import dev.kindling.api.fleet.FleetProvider;
 import dev.kindling.api.metrics.CopyStartMetrics;
+import dev.kindling.api.s3.EmbeddedS3;
 import dev.kindling.api.fleet.InstanceTypeCatalog;
 import dev.kindling.api.fleet.LocalFleet;
 import dev.kindling.api.reconcile.AgentClient;
@@ -22,6 +23,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Supplier;
+import org.springframework.beans.factory.ObjectProvider;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
@@ -39,17 +43,34 @@ public class FleetConfiguration {
         return new InstanceTypeCatalog(local.launchDelaySeconds(), local.networkGbps(), local.diskWriteMibps());
     }
 
+    /** The embedded S3-compatible store agents download models from; off with kindling.s3.embedded.enabled=false. */
     @Bean(destroyMethod = "close")
-    LocalFleet localFleet(KindlingProperties properties, Environment environment) {
+    @ConditionalOnProperty(name = "kindling.s3.embedded.enabled", havingValue = "true", matchIfMissing = true)
+    EmbeddedS3 embeddedS3(KindlingProperties properties) {
+        KindlingProperties.S3.Embedded e = properties.s3().embedded();
+        return EmbeddedS3.start(e.bindHost(), e.port(), e.dataDirectory());
+    }
+
+    @Bean(destroyMethod = "close")
+    LocalFleet localFleet(KindlingProperties properties, Environment environment, ObjectProvider<EmbeddedS3> embeddedS3) {
         KindlingProperties.Local local = properties.fleet().local();
         String configured = properties.api().controlPlaneUrl();
+        Supplier<String> ownHost = () -> "127.0.0.1:" + environment.getRequiredProperty("local.server.port");
         LocalFleet.Settings settings = new LocalFleet.Settings(local.timeScale(),
                 Duration.ofMillis(local.heartbeatIntervalMillis()), local.maxInstances(), local.bindHost(),
                 local.dataDirectory(), local.diskBudgetMb() << 20);
-        return new LocalFleet(settings, () -> URI.create(configured.isBlank()
-                ? "http://127.0.0.1:" + environment.getRequiredProperty("local.server.port") : configured),
+        // The embedded registry (on this server's port) answers for images named without a registry and for ECR
+        // images, so a component written for production runs on the embedded default unchanged.
+        boolean embeddedRegistry = environment.getProperty("kindling.registry.embedded.enabled", Boolean.class, true);
+        EmbeddedS3 s3 = embeddedS3.getIfAvailable();
+        DataPathSettings.S3Access s3Access = new DataPathSettings.S3Access(
+                s3 != null ? s3.endpoint() : properties.s3().endpoint().isBlank() ? null : URI.create(properties.s3().endpoint()),
+                properties.s3().region(), s3 != null ? AnonymousCredentialsProvider.create() : null, null);
+        return new LocalFleet(settings, () -> URI.create(configured.isBlank() ? "http://" + ownHost.get() : configured),
                 (disk, throughput) -> new DataPathSettings(disk, settings.diskBudgetBytes(), FetchSettings.DEFAULTS,
-                        Registries.Settings.direct(), null, throughput));
+                        embeddedRegistry ? new Registries.Settings(ownHost.get(), ownHost.get(), null, null)
+                                : Registries.Settings.direct(),
+                        s3Access, null, null, throughput));
     }
 
     /**

@@ -16,7 +16,8 @@ public record KindlingProperties(
         @DefaultValue Database database,
         @DefaultValue Reconciler reconciler,
         @DefaultValue Fleet fleet,
-        @DefaultValue Api api) {
+        @DefaultValue Api api,
+        @DefaultValue S3 s3) {
 
     public KindlingProperties {
         List<String> errors = new ArrayList<>();
@@ -24,6 +25,7 @@ public record KindlingProperties(
         fleet.check(errors);
         api.check(errors);
         database.check(errors);
+        s3.check(errors);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("Invalid Kindling configuration: " + String.join("; ", errors));
         }
@@ -151,6 +153,42 @@ public record KindlingProperties(
     public record Api(@DefaultValue("10") int defaultMaxResults, @DefaultValue("") String controlPlaneUrl) {
         void check(List<String> errors) {
             range(errors, "kindling.api.default-max-results", defaultMaxResults, 1, 100);
+        }
+    }
+
+    /**
+     * Where the local fleet's agents download model artifacts.
+     *
+     * @param embedded the S3-compatible store the control plane runs itself (the embedded default)
+     * @param endpoint an S3-compatible endpoint agents use instead when the embedded store is off; empty: AWS S3
+     * @param region region agents sign for (and of the buckets, on AWS)
+     */
+    public record S3(@DefaultValue Embedded embedded, @DefaultValue("") String endpoint,
+                     @DefaultValue("us-east-1") String region) {
+
+        void check(List<String> errors) {
+            embedded.check(errors);
+            if (!endpoint.isBlank() && !endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {
+                errors.add("kindling.s3.endpoint must be an http(s) URL, was '" + endpoint + "'");
+            }
+            if (region.isBlank()) errors.add("kindling.s3.region must not be empty");
+        }
+
+        /**
+         * @param enabled run the store (it needs no credentials, so it binds to loopback unless told otherwise)
+         * @param port its port (0: any free port)
+         * @param bindHost address it listens on
+         * @param dataDirectory where buckets and objects are kept across restarts (default {@code ~/.kindling/s3})
+         */
+        public record Embedded(@DefaultValue("true") boolean enabled, @DefaultValue("9000") int port,
+                               @DefaultValue("127.0.0.1") String bindHost, Path dataDirectory) {
+            public Embedded {
+                if (dataDirectory == null) dataDirectory = Path.of(System.getProperty("user.home"), ".kindling", "s3");
+            }
+
+            void check(List<String> errors) {
+                range(errors, "kindling.s3.embedded.port", port, 0, 65535);
+            }
         }
     }
 

@@ -31,6 +31,9 @@ class KindlingPropertiesTest {
         assertThat(p.fleet().local().timeScale()).isEqualTo(0.02);
         assertThat(p.fleet().local().dataDirectory()).isEqualTo(Path.of(System.getProperty("user.home"), ".kindling", "fleet"));
         assertThat(p.fleet().local().diskBudgetMb()).isEqualTo(20480);
+        assertThat(p.s3().embedded().enabled()).isTrue();
+        assertThat(p.s3().embedded().port()).isEqualTo(9000);
+        assertThat(p.s3().embedded().dataDirectory()).isEqualTo(Path.of(System.getProperty("user.home"), ".kindling", "s3"));
         assertThat(p.api().defaultMaxResults()).isEqualTo(10);
     }
 
@@ -46,6 +49,8 @@ class KindlingPropertiesTest {
                 Arguments.of("negative disk rate", "kindling.fleet.local.disk-write-mibps.ml.g5.xlarge", "-5"),
                 Arguments.of("no disk budget", "kindling.fleet.local.disk-budget-mb", "0"),
                 Arguments.of("page size zero", "kindling.api.default-max-results", "0"),
+                Arguments.of("embedded S3 port out of range", "kindling.s3.embedded.port", "70000"),
+                Arguments.of("S3 endpoint not a URL", "kindling.s3.endpoint", "s3.example.com"),
                 Arguments.of("pool too large", "kindling.database.pool-max-size", "500"));
     }
 
