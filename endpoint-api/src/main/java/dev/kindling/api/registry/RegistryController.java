@@ -1,5 +1,6 @@
 package dev.kindling.api.registry;
 
+import dev.kindling.agent.registry.RegistryCredentials;
 import dev.kindling.api.config.RegistryProperties;
 import dev.kindling.api.service.ApiException;
 import dev.kindling.api.service.Violations;
@@ -23,12 +24,25 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The embedded registry's own API: generate an image of a given shape, list repositories, remove a tag. Refusals are problem documents, like the rest of {@code /v1}.
+ * The embedded registry's own API: import an image (from an OCI layout or another registry), generate one of a
+ * given shape, list repositories, remove a tag. Refusals are problem documents, like the rest of {@code /v1}.
  */
 @RestController
 @RequestMapping("/v1/registry")
 @ConditionalOnProperty(name = "kindling.registry.embedded.enabled", havingValue = "true", matchIfMissing = true)
 public class RegistryController {
+
+    /**
+     * @param source {@code oci:<path>[:<ref.name>]} or {@code docker://<host>[:port]/<repository>[:tag|@digest]}
+     * @param image where to put it, {@code <repository>[:<tag>]} (tag {@code latest} when left out)
+     * @param username for a source registry that asks for credentials (Basic, or Bearer through its token service)
+     */
+    public record ImportRequest(String source, String image, String username, String password) {
+        @Override
+        public String toString() {
+            return "ImportRequest[source=" + source + ", image=" + image + ", username=" + username + ", password=****]";
+        }
+    }
 
     /** @param seed picks the layers' bytes: the same sizes and seed give the same digests (default 0) */
     public record GenerateRequest(String image, List<LayerRequest> layers, Long seed) {}
@@ -47,13 +61,39 @@ public class RegistryController {
     public record RepositoryList(List<RegistryStore.Repository> repositories) {}
 
     private final RegistryStore store;
+    private final ImageImporter importer;
     private final ImageGenerator generator;
     private final RegistryProperties.Embedded settings;
 
-    public RegistryController(RegistryStore store, ImageGenerator generator, RegistryProperties properties) {
+    public RegistryController(RegistryStore store, ImageImporter importer, ImageGenerator generator,
+                              RegistryProperties properties) {
         this.store = store;
+        this.importer = importer;
         this.generator = generator;
         this.settings = properties.embedded();
+    }
+
+    @PostMapping("/imports")
+    Mono<ResponseEntity<ImageView>> importImage(@RequestBody ImportRequest body, ServerHttpRequest request) {
+        return Mono.fromCallable(() -> {
+            Violations v = new Violations();
+            ImportSource source = null;
+            if (v.required(body.source(), "source")) {
+                try {
+                    source = ImportSource.parse(body.source());
+                } catch (IllegalArgumentException e) {
+                    v.add("source", e.getMessage());
+                }
+            }
+            ImageName image = image(body.image(), v);
+            boolean hasUser = body.username() != null, hasPassword = body.password() != null;
+            if (hasUser != hasPassword) v.add(hasUser ? "password" : "username", "is required when the other is given");
+            if (hasUser && source instanceof ImportSource.Layout) v.add("username", "applies to docker:// sources only");
+            v.throwIfAny();
+            RegistryCredentials credentials = hasUser ? RegistryCredentials.fixed(body.username(), body.password())
+                    : RegistryCredentials.anonymous();
+            return importer.importImage(source, image, credentials);
+        }).subscribeOn(Schedulers.boundedElastic()).map(i -> created(i, request));
     }
 
     @PostMapping("/generated-images")
