@@ -3,16 +3,11 @@ package dev.kindling.api.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.kindling.agent.registry.BlobFetcher;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
-import dev.kindling.agent.registry.FetchSettings;
-import dev.kindling.agent.registry.ImageReference;
 import dev.kindling.agent.registry.LocalRegistry;
 import dev.kindling.agent.registry.Manifest;
 import dev.kindling.agent.registry.RegistryClient;
-import dev.kindling.agent.registry.RegistryCredentials;
-import dev.kindling.agent.store.BlobStore;
 import dev.kindling.api.ApiTestSupport;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +53,6 @@ import tools.jackson.databind.json.JsonMapper;
 class RegistryImportIT extends ApiTestSupport {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final FetchSettings SMALL_CHUNKS = new FetchSettings(64 * 1024, 2, 2, Duration.ofSeconds(30));
 
     @TempDir
     Path tmp;
@@ -91,19 +84,8 @@ class RegistryImportIT extends ApiTestSupport {
         return "127.0.0.1:" + port;
     }
 
-    /** Pulls an image from the embedded registry with the agent's client and checks every blob's bytes. */
     private Manifest pullAndVerify(String repositoryAndTag) throws IOException {
-        try (RegistryClient c = RegistryClient.forReference(ImageReference.parse(host() + "/x"),
-                RegistryCredentials.anonymous(), Duration.ofSeconds(30)); BlobFetcher f = new BlobFetcher(SMALL_CHUNKS)) {
-            ImageReference ref = ImageReference.parse(host() + "/" + repositoryAndTag);
-            Manifest m = c.pullManifest(ref);
-            BlobStore local = new BlobStore(Files.createTempDirectory(tmp, "agent-"));
-            f.fetch(c, ref.repository(), m.blobs(), local, d -> { });
-            for (Descriptor d : m.blobs()) {
-                assertThat(TestLayout.digestOf(Files.readAllBytes(local.path(d.digest())))).isEqualTo(d.digest());
-            }
-            return m;
-        }
+        return AgentPull.pullAndVerify(host(), repositoryAndTag, tmp.resolve("pulls"));
     }
 
     private void assertNotServed(String repository, String tag) {
