@@ -2,6 +2,7 @@ package dev.kindling.api.registry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kindling.agent.image.ImagePuller;
 import dev.kindling.agent.registry.BlobFetcher;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
@@ -206,6 +207,18 @@ class DistributionApiIT extends ApiTestSupport {
             assertThat(Observed.RANGED_GETS.get(big.digest().toString()).get())
                     .as("one ranged GET per 64 KiB chunk").isEqualTo((int) ((big.size() + 65535) / 65536));
             assertThat(Observed.ZERO_COPY).as("blob responses can send files zero-copy").isTrue();
+        }
+    }
+
+    @Test
+    void theAgentUnpacksAGeneratedImage() throws IOException {
+        try (RegistryClient c = agentClient(); BlobFetcher fetcher = new BlobFetcher(SMALL_CHUNKS)) {
+            Path rootfs = tmp.resolve("rootfs");
+            new ImagePuller(fetcher).pull(c, ImageReference.parse(host() + "/demo/model-server:1"),
+                    new BlobStore(tmp.resolve("unpack-store")), rootfs);
+            for (int i = 0; i < SIZES.size(); i++) {
+                assertThat(Files.size(rootfs.resolve("kindling-generated/layer-" + i + ".bin"))).isEqualTo(SIZES.get(i));
+            }
         }
     }
 

@@ -131,6 +131,25 @@ class RegistryImportIT extends ApiTestSupport {
     }
 
     @Test
+    void importsALayoutSkopeoWrote() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed: apt-get install skopeo");
+        post("/v1/registry/generated-images", "{\"image\":\"skopeo/source:1\",\"layers\":[{\"sizeBytes\":200000}]}")
+                .expectStatus().isCreated();
+        Path out = tmp.resolve("skopeo-layout");
+        // skopeo gzips uncompressed layers on the way into a layout: new blobs and a new manifest digest.
+        Process p = new ProcessBuilder("skopeo", "--insecure-policy", "copy", "--src-tls-verify=false",
+                "docker://" + host() + "/skopeo/source:1", "oci:" + out + ":v1")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("skopeo.log").toFile()).start();
+        assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("skopeo finished").isTrue();
+        assertThat(p.exitValue()).as("skopeo copy: %s", Files.readString(tmp.resolve("skopeo.log"))).isZero();
+        String written = JSON.readTree(Files.readAllBytes(out.resolve("index.json"))).path("manifests").get(0)
+                .path("digest").asString();
+
+        assertThat(importImage("oci:" + out + ":v1", "skopeo/copy:1").path("digest").asString()).isEqualTo(written);
+        assertThat(pullAndVerify("skopeo/copy:1").digest().toString()).isEqualTo(written);
+    }
+
+    @Test
     void aDockerManifestIsServedAsOne() throws IOException {
         TestLayout layout = new TestLayout(tmp.resolve("docker"));
         Descriptor m = layout.image(RegistryClient.DOCKER_MANIFEST, "amd64", List.of(TestLayout.random(5, 7000)));
