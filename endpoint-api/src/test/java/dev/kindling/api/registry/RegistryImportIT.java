@@ -348,6 +348,14 @@ class RegistryImportIT extends ApiTestSupport {
         client().delete().uri("/v1/registry/repositories/untag/app").exchange().expectStatus().isBadRequest();
     }
 
+    @Test
+    void theApiDocumentShowsTheRegistryApiButNotTheDistributionRoutes() {
+        client().get().uri("/v3/api-docs").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.paths['/v1/registry/imports'].post").exists()
+                .jsonPath("$.paths['/v1/registry/generated-images'].post").exists()
+                .jsonPath("$.paths['/v2/**']").doesNotExist();
+    }
+
     // ---------------------------------------------------------------------------------- another registry
 
     @Test
