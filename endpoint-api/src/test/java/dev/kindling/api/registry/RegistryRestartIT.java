@@ -54,7 +54,7 @@ class RegistryRestartIT {
 
     private static String digestOf(WebTestClient c, String repository, String tag) {
         return c.get().uri("/v2/" + repository + "/manifests/" + tag).exchange().expectStatus().isOk()
-                .returnResult(byte[].class).getResponseHeaders().getFirst("Docker-Content-Digest");
+                .expectBody(byte[].class).returnResult().getResponseHeaders().getFirst("Docker-Content-Digest");
     }
 
     @Test
