@@ -2,7 +2,13 @@ package dev.kindling.api;
 
 import dev.kindling.db.DatabaseSettings;
 import dev.kindling.db.TestDatabases;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -32,6 +38,27 @@ public abstract class ApiTestSupport {
         registry.add("kindling.database.url", db::url);
         registry.add("kindling.database.username", db::username);
         registry.add("kindling.database.password", db::password);
+        Path registryData = temporaryDirectory("kindling-registry-");
+        registry.add("kindling.registry.embedded.data-directory", registryData::toString);
+    }
+
+    /** A directory for a test Kindling's files (never ~/.kindling), removed when the test JVM exits. */
+    public static Path temporaryDirectory(String prefix) {
+        try {
+            Path dir = Files.createTempDirectory(prefix);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // the JVM is exiting; a leftover temp directory is all that is lost
+        }
     }
 
     protected WebTestClient client() {

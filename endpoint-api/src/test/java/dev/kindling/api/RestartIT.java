@@ -21,6 +21,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 class RestartIT {
 
     private final DatabaseSettings db = TestDatabases.fresh();
+    private final java.nio.file.Path registryData = ApiTestSupport.temporaryDirectory("kindling-registry-");
 
     private ConfigurableApplicationContext start() {
         // Command-line arguments, as a user would pass them; they win over application.yaml.
@@ -29,6 +30,7 @@ class RestartIT {
                 "--kindling.database.url=" + db.url(),
                 "--kindling.database.username=" + db.username(),
                 "--kindling.database.password=" + db.password(),
+                "--kindling.registry.embedded.data-directory=" + registryData,
                 "--kindling.fleet.local.time-scale=0",
                 "--kindling.fleet.local.heartbeat-interval-millis=100",
                 "--kindling.reconciler.interval-millis=50",

@@ -7,7 +7,9 @@ public final class ApiException extends RuntimeException {
 
     /** Why a request was refused. */
     public enum Code {
-        VALIDATION(400), NOT_FOUND(404), ALREADY_EXISTS(409), CONFLICT(409), PRECONDITION_FAILED(412);
+        VALIDATION(400), NOT_FOUND(404), ALREADY_EXISTS(409), CONFLICT(409), PRECONDITION_FAILED(412),
+        /** A system the control plane called for this request (another registry, a store) failed. */
+        UPSTREAM_FAILED(502);
 
         public final int status;
 
@@ -43,6 +45,11 @@ public final class ApiException extends RuntimeException {
         return new ApiException(Code.NOT_FOUND, kind + " " + name + " does not exist", List.of());
     }
 
+    /** Not found, and why: {@code because} is what the lookup learnt (e.g. a source registry's answer). */
+    public static ApiException notFound(String kind, String name, String because) {
+        return new ApiException(Code.NOT_FOUND, kind + " " + name + " does not exist: " + because, List.of());
+    }
+
     public static ApiException alreadyExists(String kind, String name) {
         return new ApiException(Code.ALREADY_EXISTS, kind + " " + name + " already exists", List.of());
     }
@@ -54,6 +61,11 @@ public final class ApiException extends RuntimeException {
     public static ApiException preconditionFailed(String kind, String name, long current) {
         return new ApiException(Code.PRECONDITION_FAILED, kind + " " + name + " has changed: If-Match does not match its "
                 + "current ETag \"" + current + "\"; read it again and retry", List.of());
+    }
+
+    /** {@code message} says which system failed and how, e.g. "pulling manifest 1 of registry.example.com/x: HTTP 500". */
+    public static ApiException upstreamFailed(String message) {
+        return new ApiException(Code.UPSTREAM_FAILED, message, List.of());
     }
 
     public Code code() {

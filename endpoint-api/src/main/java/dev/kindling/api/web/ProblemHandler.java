@@ -44,6 +44,7 @@ public class ProblemHandler {
             case ALREADY_EXISTS -> "already-exists";
             case CONFLICT -> "conflict";
             case PRECONDITION_FAILED -> "precondition-failed";
+            case UPSTREAM_FAILED -> "upstream-failed";
         };
         String title = switch (e.code()) {
             case VALIDATION -> "Invalid request";
@@ -51,6 +52,7 @@ public class ProblemHandler {
             case ALREADY_EXISTS -> "Already exists";
             case CONFLICT -> "Conflict";
             case PRECONDITION_FAILED -> "Precondition failed";
+            case UPSTREAM_FAILED -> "Bad gateway";
         };
         return problem(HttpStatus.valueOf(e.code().status), type, title, e.getMessage(), e.violations().stream()
                 .map(v -> new FieldError(v.field(), v.rule())).toList(), exchange);

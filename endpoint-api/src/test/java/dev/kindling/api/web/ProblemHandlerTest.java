@@ -38,7 +38,8 @@ class ProblemHandlerTest {
     @Test
     void eachCodeHasItsStatusAndType() {
         for (var e : List.of(ApiException.notFound("endpoint", "x"), ApiException.alreadyExists("endpoint", "x"),
-                ApiException.conflict("busy"), ApiException.preconditionFailed("endpoint", "x", 3))) {
+                ApiException.conflict("busy"), ApiException.preconditionFailed("endpoint", "x", 3),
+                ApiException.upstreamFailed("pulling manifest 1 of registry.example.com/x: HTTP 500"))) {
             ResponseEntity<ProblemDetail> r = handler.api(e, exchange);
             assertThat(r.getStatusCode().value()).isEqualTo(e.code().status);
             assertThat(r.getBody().getType().toString()).startsWith("https://kindling.dev/problems/");

@@ -68,6 +68,17 @@ public final class RegistryClient implements AutoCloseable {
 
     /** Pulls the image's manifest; an index or manifest list is resolved to its linux/amd64 manifest. */
     public Manifest pullManifest(ImageReference ref) {
+        return pullManifestWithBytes(ref).manifest();
+    }
+
+    /** A pulled manifest and its bytes exactly as the registry sent them (they hash to the manifest's digest). */
+    public record PulledManifest(Manifest manifest, byte[] bytes) {}
+
+    /**
+     * Pulls the image's manifest like {@link #pullManifest}, keeping its bytes: copying an image to another
+     * registry must store the manifest byte for byte, or its digest changes.
+     */
+    public PulledManifest pullManifestWithBytes(ImageReference ref) {
         String doing = "pulling manifest " + ref.manifestReference() + " of " + registry + "/" + ref.repository();
         Raw raw = getManifest(ref.repository(), ref.manifestReference(), ref.digest(), doing);
         if (raw.mediaType.equals(OCI_INDEX) || raw.mediaType.equals(DOCKER_LIST)) {
@@ -82,10 +93,10 @@ public final class RegistryClient implements AutoCloseable {
         for (JsonNode l : raw.json.path("layers")) {
             layers.add(descriptor(l, doing));
         }
-        return new Manifest(raw.digest, raw.mediaType, descriptor(config, doing), layers);
+        return new PulledManifest(new Manifest(raw.digest, raw.mediaType, descriptor(config, doing), layers), raw.bytes);
     }
 
-    private record Raw(String mediaType, Digest digest, JsonNode json) {}
+    private record Raw(String mediaType, Digest digest, JsonNode json, byte[] bytes) {}
 
     private Raw getManifest(String repository, String reference, Digest expected, String doing) {
         HttpResponse<byte[]> r = send(repository, "/v2/" + repository + "/manifests/" + reference, Map.of("Accept", ACCEPT),
@@ -111,7 +122,7 @@ public final class RegistryClient implements AutoCloseable {
         if (type.isEmpty()) {
             type = json.has("manifests") ? OCI_INDEX : OCI_MANIFEST;
         }
-        return new Raw(type, actual, json);
+        return new Raw(type, actual, json, r.body());
     }
 
     private static Digest pickLinuxAmd64(Raw index, String doing) {
@@ -121,7 +132,8 @@ public final class RegistryClient implements AutoCloseable {
                 return Digest.parse(m.path("digest").asString(""));
             }
         }
-        throw new RegistryException(doing + ": the index has no linux/amd64 manifest", 0);
+        // 404, not 0: the image exists but not for this platform, and asking again will not change that.
+        throw new RegistryException(doing + ": the index has no linux/amd64 manifest", 404);
     }
 
     private static Descriptor descriptor(JsonNode n, String doing) {

@@ -109,6 +109,32 @@ class RegistryPullIT {
         }
     }
 
+    @Test
+    void keepsTheManifestBytesSoACopyKeepsItsDigest() {
+        try (RegistryClient c = client()) {
+            RegistryClient.PulledManifest pulled = c.pullManifestWithBytes(ImageReference.parse(registry.host() + "/team/llm:v1"));
+            assertThat(Digest.of(LocalRegistry.sha256(pulled.bytes()))).isEqualTo(ociDigest);
+            assertThat(pulled.manifest().digest()).isEqualTo(ociDigest);
+        }
+    }
+
+    @Test
+    void anIndexWithoutLinuxAmd64IsNotFoundRatherThanRetried() throws Exception {
+        Digest arm = registry.pushImage("team/armonly", "arm", RegistryClient.OCI_MANIFEST,
+                "{\"architecture\":\"arm64\"}".getBytes(StandardCharsets.UTF_8), List.of(random(13, 100)));
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"" + RegistryClient.OCI_INDEX + "\",\"manifests\":["
+                + manifestEntry(registry, "team/armonly", arm, "arm64") + "]}";
+        registry.pushManifest("team/armonly", "latest", RegistryClient.OCI_INDEX, index.getBytes(StandardCharsets.UTF_8));
+        try (RegistryClient c = client()) {
+            assertThatThrownBy(() -> c.pullManifest(ImageReference.parse(registry.host() + "/team/armonly")))
+                    .isInstanceOfSatisfying(RegistryException.class, e -> {
+                        assertThat(e.status()).isEqualTo(404);
+                        assertThat(e.retryable()).isFalse();
+                    })
+                    .hasMessageContaining("no linux/amd64 manifest");
+        }
+    }
+
     private static String manifestEntry(LocalRegistry r, String repo, Digest digest, String arch) throws Exception {
         long size = r.manifestSize(repo, digest);
         return "{\"mediaType\":\"" + RegistryClient.OCI_MANIFEST + "\",\"digest\":\"" + digest + "\",\"size\":" + size

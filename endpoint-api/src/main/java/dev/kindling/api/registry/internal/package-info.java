@@ -1,0 +1,2 @@
+/** How the embedded registry reads and writes bytes: manifests, OCI layouts, generated layers, ranges, atomic files. */
+package dev.kindling.api.registry.internal;
