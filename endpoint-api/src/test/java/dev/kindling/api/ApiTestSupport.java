@@ -9,7 +9,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import dev.kindling.api.s3.EmbeddedS3;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.http.MediaType;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -17,7 +23,9 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
  * Base of the API tests: a real Kindling on a random port, over a fresh PostgreSQL database, with the local fleet
- * booting instances at once and the reconciler ticking fast. Each test class gets its own database.
+ * booting instances at once and the reconciler ticking fast. Each test class gets its own database, registry, S3
+ * store and instance disks, and finds in them the images and model the {@link Fixtures} name: copies pull real
+ * bytes through the real data path.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "kindling.fleet.local.time-scale=0",
@@ -25,6 +33,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
         "kindling.reconciler.interval-millis=50",
         "kindling.reconciler.heartbeat-timeout-millis=1500",
         "kindling.reconciler.failed-copy-retry-delay-millis=200",
+        "kindling.s3.embedded.port=0",
         "logging.level.dev.kindling=warn"
 })
 public abstract class ApiTestSupport {
@@ -40,6 +49,30 @@ public abstract class ApiTestSupport {
         registry.add("kindling.database.password", db::password);
         Path registryData = temporaryDirectory("kindling-registry-");
         registry.add("kindling.registry.embedded.data-directory", registryData::toString);
+        Path s3Data = temporaryDirectory("kindling-s3-");
+        registry.add("kindling.s3.embedded.data-directory", s3Data::toString);
+        Path disks = temporaryDirectory("kindling-fleet-");
+        registry.add("kindling.fleet.local.data-directory", disks::toString);
+    }
+
+    @Autowired
+    private EmbeddedS3 s3;
+    private static final Set<Integer> SEEDED = ConcurrentHashMap.newKeySet();
+
+    /** Puts the images and the model the fixtures name into this Kindling's registry and S3 store, once. */
+    @BeforeEach
+    void seedImagesAndModel() {
+        if (SEEDED.add(port)) seed(client(), s3.endpoint());
+    }
+
+    /** Generates the fixtures' images in a Kindling's registry and uploads their model to its S3 store. */
+    public static void seed(WebTestClient kindling, java.net.URI s3) {
+        for (String image : Fixtures.IMAGES) {
+            kindling.post().uri("/v1/registry/generated-images").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"image\":\"" + image + "\",\"layers\":[{\"sizeBytes\":65536}]}")
+                    .exchange().expectStatus().isCreated();
+        }
+        Fixtures.putModel(s3, Fixtures.MODEL_BUCKET, Fixtures.MODEL_KEY);
     }
 
     /** A directory for a test Kindling's files (never ~/.kindling), removed when the test JVM exits. */

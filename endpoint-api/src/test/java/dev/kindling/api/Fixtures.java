@@ -1,9 +1,62 @@
 package dev.kindling.api;
 
-/** Request bodies the API tests start from. */
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/** Request bodies the API tests start from, and the images and model they name. */
 public final class Fixtures {
 
+    /** Images components name; {@link ApiTestSupport} generates them in the embedded registry. The first is an ECR
+     * name, which the embedded registry answers for as repository {@code model}. */
+    public static final List<String> IMAGES = List.of("model:1", "repo/model:2", "repo/model:7");
+    public static final String IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1";
+    public static final String MODEL_BUCKET = "models";
+    public static final String MODEL_KEY = "shared/model.tar.gz";
+    public static final String MODEL = "s3://" + MODEL_BUCKET + "/" + MODEL_KEY;
+
     private Fixtures() {}
+
+    /** Uploads a small model.tar.gz (one weights file) to an S3-compatible endpoint that asks for no credentials. */
+    public static void putModel(URI s3, String bucket, String key) {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            byte[] weights = new byte[100_000];
+            new Random(1).nextBytes(weights);
+            ByteArrayOutputStream packed = new ByteArrayOutputStream();
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(packed))) {
+                TarArchiveEntry e = new TarArchiveEntry("weights.bin");
+                e.setSize(weights.length);
+                tar.putArchiveEntry(e);
+                tar.write(weights);
+                tar.closeArchiveEntry();
+            }
+            send(http, HttpRequest.newBuilder(s3.resolve("/" + bucket)).PUT(HttpRequest.BodyPublishers.noBody()).build());
+            send(http, HttpRequest.newBuilder(s3.resolve("/" + bucket + "/" + key))
+                    .header("Content-Type", "application/octet-stream")
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(packed.toByteArray())).build());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void send(HttpClient http, HttpRequest request) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2 && r.statusCode() != 409) {
+            throw new IOException(request.method() + " " + request.uri() + ": HTTP " + r.statusCode() + " " + r.body());
+        }
+    }
 
     public static String config(String name, String instanceType, int instances) {
         return """
@@ -19,10 +72,10 @@ public final class Fixtures {
     public static String component(String name, String endpoint, int accelerators, int copies, String environment) {
         return """
                 {"inferenceComponentName":"%s","endpointName":"%s","variantName":"AllTraffic",
-                 "specification":{"container":{"image":"123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1",
-                   "artifactUrl":"s3://models/%s/model.tar.gz","environment":%s},
+                 "specification":{"container":{"image":"%s",
+                   "artifactUrl":"%s","environment":%s},
                    "computeResourceRequirements":{"numberOfAcceleratorDevicesRequired":%d,"numberOfCpuCoresRequired":1,
                    "minMemoryRequiredInMb":2048}},
-                 "runtimeConfig":{"copyCount":%d}}""".formatted(name, endpoint, name, environment, accelerators, copies);
+                 "runtimeConfig":{"copyCount":%d}}""".formatted(name, endpoint, IMAGE, MODEL, environment, accelerators, copies);
     }
 }

@@ -2,6 +2,7 @@ package dev.kindling.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kindling.api.s3.EmbeddedS3;
 import dev.kindling.db.DatabaseSettings;
 import dev.kindling.db.TestDatabases;
 import java.time.Duration;
@@ -16,12 +17,15 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
  * A control-plane restart loses nothing: endpoints, configs, components and instances come back from PostgreSQL,
- * and the reconciler replaces the instances that died with the old process and places their copies again.
+ * images and models from the embedded registry's and S3 store's directories, and the reconciler replaces the
+ * instances that died with the old process and places their copies again (which pull their image and model anew).
  */
 class RestartIT {
 
     private final DatabaseSettings db = TestDatabases.fresh();
     private final java.nio.file.Path registryData = ApiTestSupport.temporaryDirectory("kindling-registry-");
+    private final java.nio.file.Path s3Data = ApiTestSupport.temporaryDirectory("kindling-s3-");
+    private final java.nio.file.Path disks = ApiTestSupport.temporaryDirectory("kindling-fleet-");
 
     private ConfigurableApplicationContext start() {
         // Command-line arguments, as a user would pass them; they win over application.yaml.
@@ -31,6 +35,9 @@ class RestartIT {
                 "--kindling.database.username=" + db.username(),
                 "--kindling.database.password=" + db.password(),
                 "--kindling.registry.embedded.data-directory=" + registryData,
+                "--kindling.s3.embedded.data-directory=" + s3Data,
+                "--kindling.s3.embedded.port=0",
+                "--kindling.fleet.local.data-directory=" + disks,
                 "--kindling.fleet.local.time-scale=0",
                 "--kindling.fleet.local.heartbeat-interval-millis=100",
                 "--kindling.reconciler.interval-millis=50",
@@ -49,6 +56,7 @@ class RestartIT {
         String etagBefore;
         try (ConfigurableApplicationContext first = start()) {
             WebTestClient c = client(first);
+            ApiTestSupport.seed(c, first.getBean(EmbeddedS3.class).endpoint());
             c.post().uri("/v1/endpoint-configs").contentType(MediaType.APPLICATION_JSON)
                     .bodyValue(Fixtures.config("cfg", "ml.g5.xlarge", 2)).exchange().expectStatus().isCreated();
             c.post().uri("/v1/endpoints").contentType(MediaType.APPLICATION_JSON)
