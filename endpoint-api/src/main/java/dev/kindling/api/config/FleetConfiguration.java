@@ -3,6 +3,7 @@ package dev.kindling.api.config;
 import dev.kindling.agent.DataPathSettings;
 import dev.kindling.agent.registry.FetchSettings;
 import dev.kindling.agent.registry.Registries;
+import dev.kindling.agent.s3.S3FetchSettings;
 import dev.kindling.api.fleet.FleetProvider;
 import dev.kindling.api.metrics.CopyStartMetrics;
 import dev.kindling.api.s3.EmbeddedS3;
@@ -63,11 +64,16 @@ public class FleetConfiguration {
         // images, so a component written for production runs on the embedded default unchanged.
         boolean embeddedRegistry = environment.getProperty("kindling.registry.embedded.enabled", Boolean.class, true);
         EmbeddedS3 s3 = embeddedS3.getIfAvailable();
+        FetchSettings registryFetch = new FetchSettings(local.registryChunkMib() * (1L << 20),
+                local.fetchParallelism() > 0 ? local.fetchParallelism() : FetchSettings.DEFAULTS.parallelism(),
+                FetchSettings.DEFAULTS.chunkAttempts(), FetchSettings.DEFAULTS.chunkTimeout());
+        S3FetchSettings s3Fetch = S3FetchSettings.DEFAULTS.withChunkBytes(local.s3ChunkMib() * (1L << 20));
+        if (local.fetchParallelism() > 0) s3Fetch = s3Fetch.withParallelism(local.fetchParallelism());
         DataPathSettings.S3Access s3Access = new DataPathSettings.S3Access(
                 s3 != null ? s3.endpoint() : properties.s3().endpoint().isBlank() ? null : URI.create(properties.s3().endpoint()),
-                properties.s3().region(), s3 != null ? AnonymousCredentialsProvider.create() : null, null);
+                properties.s3().region(), s3 != null ? AnonymousCredentialsProvider.create() : null, s3Fetch);
         return new LocalFleet(settings, () -> URI.create(configured.isBlank() ? "http://" + ownHost.get() : configured),
-                (disk, throughput) -> new DataPathSettings(disk, settings.diskBudgetBytes(), FetchSettings.DEFAULTS,
+                (disk, throughput) -> new DataPathSettings(disk, settings.diskBudgetBytes(), registryFetch,
                         embeddedRegistry ? new Registries.Settings(ownHost.get(), ownHost.get(), null, null)
                                 : Registries.Settings.direct(),
                         s3Access, null, null, throughput));

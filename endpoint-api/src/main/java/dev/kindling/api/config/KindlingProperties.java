@@ -107,6 +107,9 @@ public record KindlingProperties(
      * @param dataDirectory where emulated instances keep their disks, one directory each (default
      *        {@code ~/.kindling/fleet}); an instance's directory is deleted when it terminates
      * @param diskBudgetMb most image and model bytes one emulated instance keeps before evicting unused ones
+     * @param registryChunkMib size of one ranged GET of an image blob
+     * @param s3ChunkMib size of one ranged GET of a model object
+     * @param fetchParallelism ranged GETs in flight at once per image or model (0: the agent's default, cores + 1)
      */
     public record Local(
             @DefaultValue("0.02") double timeScale,
@@ -117,7 +120,10 @@ public record KindlingProperties(
             @DefaultValue Map<String, Double> diskWriteMibps,
             @DefaultValue("127.0.0.1") String bindHost,
             Path dataDirectory,
-            @DefaultValue("20480") long diskBudgetMb) {
+            @DefaultValue("20480") long diskBudgetMb,
+            @DefaultValue("32") int registryChunkMib,
+            @DefaultValue("16") int s3ChunkMib,
+            @DefaultValue("0") int fetchParallelism) {
 
         public Local {
             if (dataDirectory == null) {
@@ -132,6 +138,9 @@ public record KindlingProperties(
             range(errors, "kindling.fleet.local.heartbeat-interval-millis", heartbeatIntervalMillis, 10, 60_000);
             range(errors, "kindling.fleet.local.max-instances", maxInstances, 0, 1000);
             range(errors, "kindling.fleet.local.disk-budget-mb", diskBudgetMb, 1, 1L << 30);
+            range(errors, "kindling.fleet.local.registry-chunk-mib", registryChunkMib, 1, 1024);
+            range(errors, "kindling.fleet.local.s3-chunk-mib", s3ChunkMib, 1, 1024);
+            range(errors, "kindling.fleet.local.fetch-parallelism", fetchParallelism, 0, 256);
             perType(errors, "kindling.fleet.local.launch-delay-seconds", launchDelaySeconds, 0, 3600);
             perType(errors, "kindling.fleet.local.network-gbps", networkGbps, 0.001, 10_000);
             perType(errors, "kindling.fleet.local.disk-write-mibps", diskWriteMibps, 0.001, 1_000_000);

@@ -93,8 +93,15 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
     /** The type's rates divided by the time scale, so a transfer takes timeScale times its cloud duration. */
     InstanceThroughput throughput(InstanceType type) {
         if (settings.timeScale() == 0) return InstanceThroughput.UNLIMITED;
-        return InstanceThroughput.of(type.networkGbps() * 1e9 / 8 / settings.timeScale(),
-                type.diskWriteMibps() * (1 << 20) / settings.timeScale());
+        return InstanceThroughput.of(networkBytesPerSecond(type), diskBytesPerSecond(type));
+    }
+
+    double networkBytesPerSecond(InstanceType type) {
+        return type.networkGbps() * 1e9 / 8 / settings.timeScale();
+    }
+
+    double diskBytesPerSecond(InstanceType type) {
+        return type.diskWriteMibps() * (1 << 20) / settings.timeScale();
     }
 
     @Override
