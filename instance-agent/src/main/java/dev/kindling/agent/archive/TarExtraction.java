@@ -74,7 +74,9 @@ public final class TarExtraction {
         long entries = 0, bytes = 0, whiteouts = 0;
         // Directory modes go on last: a read-only directory must still take the entries below it.
         List<Map.Entry<Path, TarArchiveEntry>> directories = new ArrayList<>();
-        try (BufferedInputStream raw = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
+        // Large buffers: a layer is mostly a few big files, and 16 KiB reads and writes cost a syscall each.
+        byte[] buffer = new byte[1 << 20];
+        try (BufferedInputStream raw = new BufferedInputStream(Files.newInputStream(archive), 1 << 20);
              TarArchiveInputStream tar = new TarArchiveInputStream(decompress(raw))) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
@@ -117,7 +119,7 @@ public final class TarExtraction {
                     // CREATE_NEW never follows a symbolic link that appeared in the meantime
                     try (OutputStream out = disk.pace(Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
                             StandardOpenOption.WRITE))) {
-                        bytes += tar.transferTo(out);
+                        bytes += copy(tar, out, buffer);
                     }
                 } else {
                     continue; // devices and fifos need privileges an agent should not have; the container runtime makes them
@@ -136,6 +138,14 @@ public final class TarExtraction {
             }
         }
         return new Report(entries, bytes, whiteouts);
+    }
+
+    private static long copy(InputStream in, OutputStream out, byte[] buffer) throws IOException {
+        long n = 0;
+        for (int r; (r = in.read(buffer)) >= 0; n += r) {
+            out.write(buffer, 0, r);
+        }
+        return n;
     }
 
     private static InputStream decompress(BufferedInputStream in) throws IOException {

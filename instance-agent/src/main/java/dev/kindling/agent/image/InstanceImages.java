@@ -204,7 +204,10 @@ public final class InstanceImages implements AutoCloseable {
         }
         running.follow(progress);
         try {
-            return running.done.get();
+            Pulled pulled = running.done.get();
+            // A copy that joined another's pull fetched nothing itself: the bytes crossed the network once, and
+            // reached it through the instance's store, so it reports that tier (as a model fetch it waited for does).
+            return running == mine ? pulled : new Pulled(alreadyHere(manifest).tiers(), pulled.fallbacks());
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RegistryException r) {
                 throw new RegistryException(r.getMessage().startsWith("image ") ? r.getMessage()

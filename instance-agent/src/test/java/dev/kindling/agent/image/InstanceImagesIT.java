@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kindling.agent.cache.ImageCache;
+import dev.kindling.agent.cache.TierReport;
 import dev.kindling.agent.cache.TieredFetch;
 import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.registry.BlobFetcher;
@@ -145,18 +146,23 @@ class InstanceImagesIT {
                 return images.prepare(registry.host() + "/team/app:v1");
             });
         }
+        int registryHits = 0;
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<InstanceImages.PreparedImage>> running = copies.stream().map(pool::submit).toList();
             go.countDown();
             for (Future<InstanceImages.PreparedImage> f : running) {
                 try (InstanceImages.PreparedImage p = f.get()) {
                     assertThat(Files.readString(p.rootfs().resolve("app/config"))).isEqualTo("one");
+                    TierReport.TierStats registryTier = p.tiers().get(TieredFetch.REGISTRY);
+                    if (registryTier != null) registryHits += registryTier.hits();
                 }
             }
         }
         // Each pull asks the cache tier once per blob (3). Copies that came while it ran joined it; one that came
-        // after it found the image unpacked. Either way the registry was pulled from once.
+        // after it found the image unpacked. Either way the registry was pulled from once, and only the copy that
+        // pulled reports it: the others were served by the instance's store.
         assertThat(cacheAsked.get()).isEqualTo(3);
+        assertThat(registryHits).isEqualTo(3);
     }
 
     @Test
