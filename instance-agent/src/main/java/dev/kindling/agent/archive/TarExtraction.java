@@ -69,6 +69,13 @@ public final class TarExtraction {
 
     /** Extracts {@code archive} into {@code directory}, pacing the bytes written by {@code disk}. */
     public static Report extract(Path archive, Path directory, Rules rules, Throughput disk) throws IOException {
+        try (InputStream in = Files.newInputStream(archive)) {
+            return extract(in, directory, rules, disk);
+        }
+    }
+
+    /** Extracts an archive read from {@code archive} (not closed here) into {@code directory}. */
+    public static Report extract(InputStream archive, Path directory, Rules rules, Throughput disk) throws IOException {
         Files.createDirectories(directory);
         Path root = directory.toRealPath();
         long entries = 0, bytes = 0, whiteouts = 0;
@@ -76,7 +83,7 @@ public final class TarExtraction {
         List<Map.Entry<Path, TarArchiveEntry>> directories = new ArrayList<>();
         // Large buffers: a layer is mostly a few big files, and 16 KiB reads and writes cost a syscall each.
         byte[] buffer = new byte[1 << 20];
-        try (BufferedInputStream raw = new BufferedInputStream(Files.newInputStream(archive), 1 << 20);
+        try (BufferedInputStream raw = new BufferedInputStream(new NonClosing(archive), 1 << 20);
              TarArchiveInputStream tar = new TarArchiveInputStream(decompress(raw))) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
@@ -138,6 +145,17 @@ public final class TarExtraction {
             }
         }
         return new Report(entries, bytes, whiteouts);
+    }
+
+    /** The caller's stream, which the extraction reads but leaves to the caller to close. */
+    private static final class NonClosing extends java.io.FilterInputStream {
+        NonClosing(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private static long copy(InputStream in, OutputStream out, byte[] buffer) throws IOException {

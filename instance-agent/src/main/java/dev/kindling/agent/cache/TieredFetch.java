@@ -8,8 +8,6 @@ import dev.kindling.agent.registry.RegistryException;
 import dev.kindling.agent.store.BlobStore;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
-import java.util.function.LongConsumer;
 
 /**
  * Resolves an image's blobs through the tiers in order: the instance's own store, then each image cache, then the
@@ -31,16 +29,12 @@ public final class TieredFetch {
     }
 
     public TierReport fetch(RegistryClient client, String image, String repository, List<Descriptor> blobs, BlobStore store) {
-        return fetch(client, image, repository, blobs, store, d -> { }, bytes -> { });
+        return fetch(client, image, repository, blobs, store, d -> { });
     }
 
-    /**
-     * Fetches, telling {@code onReady} of each blob as soon as it is verified in the store (whichever tier it came
-     * from), and {@code progress} of bytes as they are ready: a whole blob for a hit, chunks as they land from the
-     * registry.
-     */
+    /** Fetches, telling {@code listener} of each blob: a hit is landed and ready at once, a registry blob as it arrives. */
     public TierReport fetch(RegistryClient client, String image, String repository, List<Descriptor> blobs, BlobStore store,
-                            Consumer<Descriptor> onReady, LongConsumer progress) {
+                            BlobFetcher.Listener listener) {
         List<String> names = new ArrayList<>();
         names.add(LOCAL);
         caches.forEach(c -> names.add(c.name()));
@@ -50,8 +44,8 @@ public final class TieredFetch {
         for (Descriptor blob : blobs) {
             if (store.contains(blob.digest())) {
                 tally.hit(LOCAL, blob.size());
-                progress.accept(blob.size());
-                onReady.accept(blob);
+                listener.landed(blob.size());
+                listener.ready(blob);
                 continue;
             }
             boolean found = false;
@@ -59,8 +53,8 @@ public final class TieredFetch {
                 ImageCache.Outcome outcome = cache.provide(blob, store);
                 if (outcome instanceof ImageCache.Outcome.Hit hit) {
                     tally.hit(cache.name(), hit.bytes());
-                    progress.accept(hit.bytes());
-                    onReady.accept(blob);
+                    listener.landed(hit.bytes());
+                    listener.ready(blob);
                     found = true;
                     break;
                 }
@@ -72,7 +66,7 @@ public final class TieredFetch {
         }
         if (!remaining.isEmpty()) {
             try {
-                FetchReport r = registry.fetch(client, repository, remaining, store, onReady, progress);
+                FetchReport r = registry.fetch(client, repository, remaining, store, listener);
                 tally.hits(REGISTRY, r.blobsFetched(), r.bytesFetched() + r.bytesResumed());
             } catch (RegistryException e) {
                 throw new RegistryException("image " + image + ": no tier could provide its blobs; the registry failed: "

@@ -5,27 +5,24 @@ import dev.kindling.agent.cache.TieredFetch;
 import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.registry.BlobFetcher;
 import dev.kindling.agent.registry.Descriptor;
-import dev.kindling.agent.registry.Digest;
 import dev.kindling.agent.registry.ImageReference;
 import dev.kindling.agent.registry.Manifest;
 import dev.kindling.agent.registry.RegistryClient;
 import dev.kindling.agent.registry.RegistryException;
 import dev.kindling.agent.store.BlobStore;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.LongConsumer;
 
 /**
  * Pulls an image into a root filesystem: resolves its blobs through the cache tiers into the store and, on a
- * thread of its own, applies each layer in manifest order as soon as it and every layer below it are in the store,
- * so unpacking overlaps the download of the layers still coming.
+ * thread of its own, applies each layer in manifest order as its bytes arrive (once every layer below it is
+ * applied), so unpacking overlaps the download, even of a single giant layer.
  */
 public final class ImagePuller {
 
@@ -58,20 +55,21 @@ public final class ImagePuller {
         return pull(client, ref, manifest, store, rootfs, bytes -> { });
     }
 
-    /** Pulls as above; {@code progress} hears of blob bytes as they are ready. */
+    /**
+     * Pulls as above; {@code progress} hears of blob bytes as they are ready. Each layer is unpacked as it arrives,
+     * before it is verified: if the pull throws, what it left in {@code rootfs} must be thrown away.
+     */
     public Result pull(RegistryClient client, ImageReference ref, Manifest manifest, BlobStore store, Path rootfs,
                        LongConsumer progress) {
         long started = System.nanoTime();
-        LinkedBlockingQueue<Digest> published = new LinkedBlockingQueue<>();
-        CompletableFuture<Long> unpacked = CompletableFuture.supplyAsync(() -> applyInOrder(manifest.layers(), published,
-                store, rootfs, ref), runnable -> Thread.ofPlatform().name("layer-unpack").start(runnable));
+        LayerFeed feed = new LayerFeed(store, progress);
+        CompletableFuture<Long> unpacked = CompletableFuture.supplyAsync(() -> applyInOrder(manifest.layers(), feed,
+                rootfs, ref), runnable -> Thread.ofPlatform().name("layer-unpack").start(runnable));
         TierReport report;
         try {
-            report = tiers.fetch(client, ref.toString(), ref.repository(), manifest.blobs(), store,
-                    d -> published.add(d.digest()), progress);
+            report = tiers.fetch(client, ref.toString(), ref.repository(), manifest.blobs(), store, feed);
         } catch (RuntimeException e) {
-            unpacked.cancel(true);
-            published.add(ABORT);
+            feed.abort("pull of " + ref + " failed; unpacking stopped");
             throw e;
         }
         try {
@@ -81,31 +79,18 @@ public final class ImagePuller {
             throw e.getCause() instanceof RuntimeException r ? r : new RegistryException("unpacking " + ref + ": " + e.getCause(), 0, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            unpacked.cancel(true);
-            published.add(ABORT);
+            feed.abort("interrupted");
             throw new RegistryException("interrupted while unpacking " + ref, 0, e);
         }
     }
 
-    private static final Digest ABORT = new Digest("0".repeat(64));
-
-    private long applyInOrder(List<Descriptor> layers, LinkedBlockingQueue<Digest> published, BlobStore store,
-                              Path rootfs, ImageReference ref) {
-        Set<Digest> ready = new HashSet<>(); // only the unpack thread touches it
+    private long applyInOrder(List<Descriptor> layers, LayerFeed feed, Path rootfs, ImageReference ref) {
         long written = 0;
         for (Descriptor layer : layers) {
-            try {
-                while (!ready.contains(layer.digest())) {
-                    Digest next = published.take();
-                    if (next.equals(ABORT)) throw new RegistryException("pull of " + ref + " failed; unpacking stopped", 0);
-                    ready.add(next);
-                }
-                written += LayerUnpacker.apply(store.path(layer.digest()), rootfs, disk).bytesWritten();
+            try (InputStream in = feed.open(layer)) {
+                written += LayerUnpacker.apply(in, rootfs, disk).bytesWritten();
             } catch (IOException e) {
                 throw new RegistryException("unpacking layer " + layer.digest() + " of " + ref + ": " + e.getMessage(), 0, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RegistryException("unpacking " + ref + " interrupted", 0, e);
             }
         }
         return written;

@@ -3,6 +3,7 @@ package dev.kindling.agent.image;
 import dev.kindling.agent.archive.TarExtraction;
 import dev.kindling.agent.io.Throughput;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 
 /**
@@ -25,6 +26,12 @@ public final class LayerUnpacker {
 
     /** Applies a layer, pacing the bytes written by the instance's disk limit. */
     public static Report apply(Path layer, Path rootfs, Throughput disk) throws IOException {
+        TarExtraction.Report r = TarExtraction.extract(layer, rootfs, TarExtraction.Rules.OCI_LAYER, disk);
+        return new Report(r.entries(), r.bytesWritten(), r.whiteouts());
+    }
+
+    /** Applies a layer read from a stream (one still arriving, say); the caller closes it. */
+    public static Report apply(InputStream layer, Path rootfs, Throughput disk) throws IOException {
         TarExtraction.Report r = TarExtraction.extract(layer, rootfs, TarExtraction.Rules.OCI_LAYER, disk);
         return new Report(r.entries(), r.bytesWritten(), r.whiteouts());
     }

@@ -24,8 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Consumer;
-import java.util.function.LongConsumer;
 
 /**
  * Fetches an image's blobs into a {@link BlobStore} as ranged GETs of a fixed chunk size, through a
@@ -68,19 +66,29 @@ public final class BlobFetcher implements AutoCloseable {
                 throughput.disk(), "blob-fetch");
     }
 
+    /** What a fetch tells its caller as it goes. */
+    public interface Listener {
+
+        /** The blob is verified and in the store, or was there already (runs on a hashing thread). */
+        void ready(Descriptor blob);
+
+        /** {@code bytes} more landed from the registry. */
+        default void landed(long bytes) { }
+
+        /**
+         * The first {@code bytes} of a blob being fetched are in order in its partial file
+         * ({@link BlobStore#partialData}): enough to start reading it, not yet to trust it.
+         */
+        default void prefix(Descriptor blob, long bytes) { }
+    }
+
     /**
-     * Fetches every blob not yet in the store. {@code onBlobReady} runs (on a hashing thread) as each blob is
+     * Fetches every blob not yet in the store, telling {@code listener} of each: ready (on a hashing thread) as it is
      * verified and published, and for blobs already present. Throws a RegistryException naming the blob and the
      * cause when a blob cannot be fetched or does not match its digest.
      */
     public FetchReport fetch(RegistryClient client, String repository, List<Descriptor> blobs, BlobStore store,
-                             Consumer<Descriptor> onBlobReady) {
-        return fetch(client, repository, blobs, store, onBlobReady, bytes -> { });
-    }
-
-    /** Fetches as above; {@code progress} hears of bytes as they land. */
-    public FetchReport fetch(RegistryClient client, String repository, List<Descriptor> blobs, BlobStore store,
-                             Consumer<Descriptor> onBlobReady, LongConsumer progress) {
+                             Listener listener) {
         long started = System.nanoTime();
         Map<Digest, Descriptor> distinct = new LinkedHashMap<>();
         blobs.forEach(b -> distinct.putIfAbsent(b.digest(), b));
@@ -96,15 +104,15 @@ public final class BlobFetcher implements AutoCloseable {
         for (Descriptor d : distinct.values()) {
             if (store.contains(d.digest())) {
                 present++;
-                onBlobReady.accept(d);
+                listener.ready(d);
                 continue;
             }
             if (d.size() < 0) {
                 throw new RegistryException("blob " + d.digest() + " has no size in its manifest", 0);
             }
-            targets.add(new BlobTarget(client, repository, d, store, onBlobReady));
+            targets.add(new BlobTarget(client, repository, d, store, listener));
         }
-        ChunkedDownload.Result r = download.run(targets, progress);
+        ChunkedDownload.Result r = download.run(targets, listener::landed);
         return new FetchReport(present, targets.size(), r.bytesFetched(), r.bytesResumed(), r.retries(),
                 Duration.ofNanos(System.nanoTime() - started));
     }
@@ -138,16 +146,16 @@ public final class BlobFetcher implements AutoCloseable {
         private final String repository;
         private final Descriptor descriptor;
         private final BlobStore store;
-        private final Consumer<Descriptor> onReady;
+        private final Listener listener;
         private final MessageDigest sha256;
+        private long digested;
 
-        BlobTarget(RegistryClient client, String repository, Descriptor descriptor, BlobStore store,
-                   Consumer<Descriptor> onReady) {
+        BlobTarget(RegistryClient client, String repository, Descriptor descriptor, BlobStore store, Listener listener) {
             this.client = client;
             this.repository = repository;
             this.descriptor = descriptor;
             this.store = store;
-            this.onReady = onReady;
+            this.listener = listener;
             try {
                 this.sha256 = MessageDigest.getInstance("SHA-256");
             } catch (NoSuchAlgorithmException e) {
@@ -177,7 +185,9 @@ public final class BlobFetcher implements AutoCloseable {
 
         @Override
         public void digest(ByteBuffer bytes) {
+            digested += bytes.remaining();
             sha256.update(bytes);
+            listener.prefix(descriptor, digested);
         }
 
         @Override
@@ -196,7 +206,7 @@ public final class BlobFetcher implements AutoCloseable {
                     throw new UncheckedIOException("cannot sync blob " + descriptor.digest() + " to disk", e);
                 }
             });
-            onReady.accept(descriptor);
+            listener.ready(descriptor);
         }
 
         @Override
