@@ -36,7 +36,9 @@ import java.util.stream.Stream;
  * (a) the agent's BlobFetcher into its store, every blob verified;
  * (b) {@code skopeo copy} of the same image to a local directory;
  * (c) the floor: {@code curl} of every blob to a file on the same disk, one after another.
- * Plus a start whose blobs are already in the store. Before each method the machine is brought to the same
+ * Plus a start whose blobs are already in the store, and fetch plus unpack: (d) the agent's ImagePuller, which keeps
+ * every verified blob in its store and applies each layer as it arrives, against (e) {@code curl | tar -x} of each
+ * layer in turn into a directory (unverified, nothing kept: one write of the unpacked bytes, the floor). Before each method the machine is brought to the same
  * state: dirty pages written back, the page cache dropped (where permitted), and the registry's blob files read
  * back in, so every method starts with a warm source and a clean destination whatever ran before it; the order
  * of the methods also rotates. Prints medians and ratios.
@@ -102,6 +104,8 @@ public final class ImagePullBenchmark {
             List<Double> cached = new ArrayList<>();
             List<Double> agentCpu = new ArrayList<>();
             List<Double> unpacked = new ArrayList<>();
+            List<Double> curlTar = new ArrayList<>();
+            List<Double> unpackCpu = new ArrayList<>();
             for (int rep = 1; rep <= reps; rep++) {
                 Path out = work.resolve("out");
                 deleteTree(out);
@@ -121,11 +125,20 @@ public final class ImagePullBenchmark {
                     order.get((i + rep) % order.size()).run();
                 }
                 deleteTree(out.resolve("agent"));
-                settle(work, registryData);
-                unpacked.add(agentPullAndUnpack(ref, settings, out.resolve("unpack")));
+                List<Runnable> unpacking = List.of(
+                        () -> {
+                            long cpu = processCpuNanos();
+                            unpacked.add(agentPullAndUnpack(ref, settings, out.resolve("unpack")));
+                            unpackCpu.add((processCpuNanos() - cpu) / 1e9);
+                        },
+                        () -> curlTar.add(time("curl | tar", () -> curlTarAll(registry.host(), repo, ref, out.resolve("tar")))));
+                for (int i = 0; i < unpacking.size(); i++) {
+                    settle(work, registryData);
+                    unpacking.get((i + rep) % unpacking.size()).run();
+                }
                 System.out.printf(Locale.ROOT, "rep %d: agent %.2f s (%.2f CPU s), skopeo %.2f s, curl %.2f s, cached start "
-                        + "%.4f s, agent fetch+unpack %.2f s%n", rep, agent.getLast(), agentCpu.getLast(), skopeo.getLast(),
-                        curl.getLast(), cached.getLast(), unpacked.getLast());
+                        + "%.4f s, agent fetch+unpack %.2f s, curl|tar %.2f s%n", rep, agent.getLast(), agentCpu.getLast(),
+                        skopeo.getLast(), curl.getLast(), cached.getLast(), unpacked.getLast(), curlTar.getLast());
                 deleteTree(out);
             }
             double ma = median(agent), ms = median(skopeo), mc = median(curl), mcached = median(cached);
@@ -135,10 +148,13 @@ public final class ImagePullBenchmark {
             System.out.printf(Locale.ROOT, "  (b) skopeo copy to dir        %7.2f s  %6.0f MB/s%n", ms, totalBytes / 1e6 / ms);
             System.out.printf(Locale.ROOT, "  (c) curl each blob in turn    %7.2f s  %6.0f MB/s%n", mc, totalBytes / 1e6 / mc);
             System.out.printf(Locale.ROOT, "  cached start (all present)    %7.4f s%n", mcached);
-            System.out.printf(Locale.ROOT, "  (d) agent fetch + unpack      %7.2f s  %6.0f MB/s%n", median(unpacked),
-                    totalBytes / 1e6 / median(unpacked));
+            System.out.printf(Locale.ROOT, "  (d) agent fetch + unpack      %7.2f s  %6.0f MB/s  %.2f CPU s%n", median(unpacked),
+                    totalBytes / 1e6 / median(unpacked), median(unpackCpu));
+            System.out.printf(Locale.ROOT, "  (e) curl | tar -x each layer  %7.2f s  %6.0f MB/s%n", median(curlTar),
+                    totalBytes / 1e6 / median(curlTar));
             System.out.printf(Locale.ROOT, "Ratios: agent/skopeo %.2f (target < 1), agent/curl %.2f (target <= 1.3), "
-                    + "cached/cold %.4f (target < 0.01)%n", ma / ms, ma / mc, mcached / ma);
+                    + "cached/cold %.4f (target < 0.01), fetch+unpack agent/curl|tar %.2f%n", ma / ms, ma / mc, mcached / ma,
+                    median(unpacked) / median(curlTar));
         } finally {
             deleteTree(work);
         }
@@ -182,6 +198,18 @@ public final class ImagePullBenchmark {
             for (Descriptor d : c.pullManifest(ref).blobs()) {
                 run(dir, "curl", "-sf", "-o", dir.resolve(d.digest().hex()).toString(),
                         "http://" + host + "/v2/" + repo + "/blobs/" + d.digest());
+            }
+        } catch (IOException e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    /** Each layer streamed through tar into one directory, in order: no verification, no blob kept. */
+    private static void curlTarAll(String host, String repo, ImageReference ref, Path dir) {
+        try (RegistryClient c = RegistryClient.forReference(ref, RegistryCredentials.anonymous(), Duration.ofSeconds(30))) {
+            Files.createDirectories(dir);
+            for (Descriptor d : c.pullManifest(ref).layers()) {
+                run(dir, "sh", "-c", "curl -sf http://" + host + "/v2/" + repo + "/blobs/" + d.digest() + " | tar -x");
             }
         } catch (IOException e) {
             throw new RuntimeException(e);
