@@ -12,6 +12,7 @@ import dev.kindling.agent.registry.Registries;
 import dev.kindling.agent.registry.RegistryClient;
 import dev.kindling.agent.registry.RegistryException;
 import dev.kindling.agent.store.BlobStore;
+import dev.kindling.agent.store.DiskBudget;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -51,6 +52,9 @@ import java.util.stream.Stream;
  * <p>Layout under {@code root}: {@code refs/<sha256 of the reference>} holds the manifest digest a reference last
  * resolved to; {@code <manifest hex>/manifest.json} the manifest; {@code <manifest hex>/rootfs} the unpacked image,
  * complete once {@code <manifest hex>/unpacked} exists (it is assembled in {@code rootfs.partial} and renamed).
+ *
+ * <p>Unpacked trees count against the instance's disk budget with its blobs and models: a tree no copy uses is
+ * evicted like them (moved aside at once, deleted in the background), keeping its manifest.
  */
 public final class InstanceImages implements AutoCloseable {
 
@@ -62,6 +66,10 @@ public final class InstanceImages implements AutoCloseable {
     private final CircuitBreaker manifestBreaker;
     private final Map<Digest, Pull> pulling = new ConcurrentHashMap<>();
     private final Set<Thread> pullThreads = ConcurrentHashMap.newKeySet();
+    private final DiskBudget budget;
+
+    /** The name of unpacked trees in the disk budget. */
+    public static final String BUDGET_NAME = "image";
 
     public InstanceImages(Path root, BlobStore store, Registries registries, ImagePuller puller) {
         this.root = root;
@@ -79,10 +87,58 @@ public final class InstanceImages implements AutoCloseable {
                 .waitDurationInOpenState(Duration.ofSeconds(10))
                 .recordException(e -> e instanceof RegistryException r && r.retryable())
                 .build());
+        this.budget = store.budget();
         try {
             Files.createDirectories(root.resolve("refs"));
+            registerUnpackedTrees();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the image directory " + root, e);
+            throw new UncheckedIOException("cannot open the image directory " + root, e);
+        }
+    }
+
+    /** Counts the trees unpacked before a restart; removes what an eviction had not finished deleting. */
+    private void registerUnpackedTrees() throws IOException {
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                String name = dir.getFileName().toString();
+                if (name.startsWith(EVICTED)) {
+                    deleteTree(dir);
+                } else if (Files.isRegularFile(dir.resolve("unpacked"))) {
+                    long bytes = unpackedBytes(dir);
+                    budget.add(BUDGET_NAME, name, bytes, Files.getLastModifiedTime(dir.resolve("unpacked")).toMillis(),
+                            () -> evict(dir));
+                }
+            }
+        }
+    }
+
+    private static final String EVICTED = ".evicted-";
+
+    /** Moves an unpacked tree aside (quick, under the budget's lock) and deletes it in the background. */
+    private void evict(Path dir) throws IOException {
+        Files.deleteIfExists(dir.resolve("unpacked"));
+        Path aside = root.resolve(EVICTED + dir.getFileName() + "-" + System.nanoTime());
+        move(dir.resolve("rootfs"), aside);
+        Thread.ofVirtual().name("image-evict").start(() -> {
+            try {
+                deleteTree(aside);
+            } catch (IOException e) {
+                // left for the next start of the agent, which deletes what an eviction left
+            }
+        });
+    }
+
+    private static long unpackedBytes(Path dir) {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve("unpacked"));
+            if (lines.size() > 1) return Long.parseLong(lines.get(1).trim());
+        } catch (IOException | NumberFormatException e) {
+            // an older or damaged marker: count the tree instead
+        }
+        try (Stream<Path> walk = Files.walk(dir.resolve("rootfs"))) {
+            return walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        } catch (IOException | UncheckedIOException e) {
+            return 0;
         }
     }
 
@@ -94,10 +150,11 @@ public final class InstanceImages implements AutoCloseable {
      *                  registry answered from the manifest kept here)
      */
     public record PreparedImage(ImageReference reference, Manifest manifest, Path rootfs, Map<String, TierReport.TierStats> tiers,
-                                List<String> fallbacks, BlobStore.Lease lease) implements AutoCloseable {
+                                List<String> fallbacks, BlobStore.Lease blobs, DiskBudget.Lease tree) implements AutoCloseable {
         @Override
         public void close() {
-            lease.close();
+            blobs.close();
+            tree.close();
         }
     }
 
@@ -141,13 +198,16 @@ public final class InstanceImages implements AutoCloseable {
         Manifest manifest = resolve(ref, fallbacks);
         progress.total(manifest.totalBytes());
         Set<Digest> blobs = manifest.blobs().stream().map(Descriptor::digest).collect(Collectors.toSet());
+        // Pinned before looking: an unpacked tree seen here cannot be evicted before the copy uses it.
         BlobStore.Lease lease = store.lease(blobs);
+        DiskBudget.Lease tree = budget.lease(BUDGET_NAME, Set.of(manifest.digest().hex()));
         try {
             Pulled pulled = unpacked(manifest) ? alreadyHere(manifest) : awaitPull(ref, manifest, progress);
             fallbacks.addAll(pulled.fallbacks());
-            return new PreparedImage(ref, manifest, rootfs(manifest), pulled.tiers(), List.copyOf(fallbacks), lease);
+            return new PreparedImage(ref, manifest, rootfs(manifest), pulled.tiers(), List.copyOf(fallbacks), lease, tree);
         } catch (RuntimeException | InterruptedException e) {
             lease.close();
+            tree.close();
             throw e;
         }
     }
@@ -229,9 +289,16 @@ public final class InstanceImages implements AutoCloseable {
         deleteTree(dir.resolve("rootfs"));
         Files.createDirectories(partial);
         ImageReference routed = registries.route(ref);
-        ImagePuller.Result r = puller.pull(registries.client(routed), routed, manifest, store, partial, progress::moved);
-        move(partial, dir.resolve("rootfs"));
-        Files.writeString(dir.resolve("unpacked"), ref + "\n");
+        // Room for the tree as well as the blobs; its size is known once unpacked (at least the layers' for tars).
+        long layerBytes = manifest.layers().stream().mapToLong(Descriptor::size).sum();
+        ImagePuller.Result r;
+        try (DiskBudget.Reservation room = budget.reserve(layerBytes)) {
+            r = puller.pull(registries.client(routed), routed, manifest, store, partial, progress::moved);
+            move(partial, dir.resolve("rootfs"));
+            Files.writeString(dir.resolve("unpacked"), ref + "\n" + r.layerBytesWritten() + "\n");
+            budget.add(BUDGET_NAME, manifest.digest().hex(), r.layerBytesWritten(), () -> evict(dir));
+        }
+        budget.makeRoom(0); // a tree larger than its reservation may have passed the budget: evict what it displaced
         return new Pulled(r.tiers().tiers(), r.tiers().fallbacks());
     }
 

@@ -17,6 +17,7 @@ import dev.kindling.agent.registry.RegistryClient;
 import dev.kindling.agent.registry.RegistryCredentials;
 import dev.kindling.agent.registry.RegistryException;
 import dev.kindling.agent.store.BlobStore;
+import dev.kindling.agent.store.DiskBudget;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -201,16 +202,39 @@ class InstanceImagesIT {
     }
 
     @Test
-    void aPreparedImageIsPinnedUntilItsCopyLetsGo() throws Exception {
-        BlobStore store = new BlobStore(dir.resolve("store"), 3L << 20);
+    void aPreparedImageIsPinnedUntilItsCopyLetsGoThenItsBlobsAndTreeAreEvictable() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("store"), new DiskBudget(3L << 20));
         InstanceImages images = images(store, null, null);
         InstanceImages.PreparedImage held = images.prepare(registry.host() + "/team/app:v1");
+        Path tree = held.rootfs();
+        // Blobs and the unpacked tree both count: about 1 MiB each.
+        assertThat(store.budget().usedBytes(InstanceImages.BUDGET_NAME)).isEqualTo((1 << 20) + 3);
+        assertThat(store.budget().usedBytes()).isGreaterThan(2L << 20);
 
-        assertThatThrownBy(() -> store.makeRoom(3L << 20)).hasMessageContaining("held by running copies");
+        assertThatThrownBy(() -> store.budget().makeRoom(3L << 20)).hasMessageContaining("held by running copies")
+                .hasMessageContaining("image " + manifestDigest.hex());
 
         held.close();
-        store.makeRoom(3L << 20);
-        assertThat(store.usedBytes()).isZero();
+        store.budget().makeRoom(3L << 20);
+        assertThat(store.budget().usedBytes()).isZero();
+        assertThat(tree).doesNotExist();
+
+        // Evicted, it comes back from the registry; the kept manifest was not evicted with it.
+        try (InstanceImages.PreparedImage again = images.prepare(registry.host() + "/team/app@" + manifestDigest)) {
+            assertThat(again.tiers().get(TieredFetch.REGISTRY).hits()).isEqualTo(3);
+            assertThat(Files.readString(again.rootfs().resolve("app/config"))).isEqualTo("one");
+        }
+    }
+
+    @Test
+    void treesUnpackedBeforeARestartCountAgainstTheBudget() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("store"), new DiskBudget(1L << 30));
+        images(store, null, null).prepare(registry.host() + "/team/app:v1").close();
+        close();
+
+        BlobStore reopened = new BlobStore(dir.resolve("store"), new DiskBudget(1L << 30));
+        images(reopened, null, null);
+        assertThat(reopened.budget().usedBytes(InstanceImages.BUDGET_NAME)).isEqualTo((1 << 20) + 3);
     }
 
     @Test
