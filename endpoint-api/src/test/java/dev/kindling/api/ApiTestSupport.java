@@ -10,7 +10,10 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import dev.kindling.api.s3.EmbeddedS3;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.awaitility.Awaitility;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -92,6 +95,27 @@ public abstract class ApiTestSupport {
         } catch (IOException ignored) {
             // the JVM is exiting; a leftover temp directory is all that is lost
         }
+    }
+
+    /** POSTs a JSON body that must be created (201). */
+    protected void post(String uri, String body) {
+        client().post().uri(uri).contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange()
+                .expectStatus().isCreated();
+    }
+
+    /** Waits (at most 30 s) for a component to reach {@code status} with {@code currentCopies} copies in service. */
+    protected void awaitComponent(String name, String status, int currentCopies) {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                client().get().uri("/v1/inference-components/" + name).exchange().expectStatus().isOk().expectBody()
+                        .jsonPath("$.inferenceComponentStatus").isEqualTo(status)
+                        .jsonPath("$.runtimeConfig.currentCopyCount").isEqualTo(currentCopies));
+    }
+
+    /** A component's copies as the API lists them. */
+    @SuppressWarnings("unchecked")
+    protected List<Map<String, Object>> copies(String component) {
+        return client().get().uri("/v1/inference-components/" + component + "/copies").exchange()
+                .expectStatus().isOk().expectBody(List.class).returnResult().getResponseBody();
     }
 
     protected WebTestClient client() {

@@ -1,6 +1,6 @@
 package dev.kindling.api;
 
-import java.io.ByteArrayOutputStream;
+import dev.kindling.agent.TestTars;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -9,9 +9,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Random;
-import java.util.zip.GZIPOutputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /** Request bodies the API tests start from, and the images and model they name. */
 public final class Fixtures {
@@ -31,18 +28,10 @@ public final class Fixtures {
         try (HttpClient http = HttpClient.newHttpClient()) {
             byte[] weights = new byte[100_000];
             new Random(1).nextBytes(weights);
-            ByteArrayOutputStream packed = new ByteArrayOutputStream();
-            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(packed))) {
-                TarArchiveEntry e = new TarArchiveEntry("weights.bin");
-                e.setSize(weights.length);
-                tar.putArchiveEntry(e);
-                tar.write(weights);
-                tar.closeArchiveEntry();
-            }
             send(http, HttpRequest.newBuilder(s3.resolve("/" + bucket)).PUT(HttpRequest.BodyPublishers.noBody()).build());
             send(http, HttpRequest.newBuilder(s3.resolve("/" + bucket + "/" + key))
                     .header("Content-Type", "application/octet-stream")
-                    .PUT(HttpRequest.BodyPublishers.ofByteArray(packed.toByteArray())).build());
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(TestTars.tar(true, "weights.bin", weights))).build());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

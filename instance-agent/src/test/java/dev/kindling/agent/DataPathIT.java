@@ -57,14 +57,14 @@ class DataPathIT {
         registry = LocalRegistry.start(Files.createDirectories(servers.resolve("registry")));
         byte[] weights = new byte[2 << 20];
         new Random(7).nextBytes(weights);
-        layer = tar(false, "srv/server.bin", weights);
+        layer = TestTars.tar(false, "srv/server.bin", weights);
         registry.pushImage("team/server", "1", RegistryClient.OCI_MANIFEST, "{}".getBytes(StandardCharsets.UTF_8),
-                List.of(layer, tar(true, "srv/config", "x".getBytes(StandardCharsets.UTF_8))));
+                List.of(layer, TestTars.tar(true, "srv/config", "x".getBytes(StandardCharsets.UTF_8))));
         s3 = LocalS3.start(servers.resolve("s3"));
         s3.createBucket("models");
         byte[] shard = new byte[3 << 20];
         new Random(8).nextBytes(shard);
-        model = tar(true, "weights/shard-0.bin", shard);
+        model = TestTars.tar(true, "weights/shard-0.bin", shard);
         s3.put("models", "llm/model.tar.gz", model);
     }
 
@@ -72,18 +72,6 @@ class DataPathIT {
     static void stop() throws Exception {
         if (registry != null) registry.close();
         if (s3 != null) s3.close();
-    }
-
-    private static byte[] tar(boolean gzip, String name, byte[] content) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (var out = gzip ? new GZIPOutputStream(bytes) : bytes; TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-            TarArchiveEntry e = new TarArchiveEntry(name);
-            e.setSize(content.length);
-            tar.putArchiveEntry(e);
-            tar.write(content);
-            tar.closeArchiveEntry();
-        }
-        return bytes.toByteArray();
     }
 
     private final AtomicLong networkBytes = new AtomicLong();

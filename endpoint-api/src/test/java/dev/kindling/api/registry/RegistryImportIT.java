@@ -71,12 +71,12 @@ class RegistryImportIT extends ApiTestSupport {
         return source;
     }
 
-    private WebTestClient.ResponseSpec post(String uri, String body) {
+    private WebTestClient.ResponseSpec send(String uri, String body) {
         return client().post().uri(uri).contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange();
     }
 
     private JsonNode importImage(String source, String image) {
-        return JSON.readTree(post("/v1/registry/imports", "{\"source\":\"" + source + "\",\"image\":\"" + image + "\"}")
+        return JSON.readTree(send("/v1/registry/imports", "{\"source\":\"" + source + "\",\"image\":\"" + image + "\"}")
                 .expectStatus().isCreated().expectBody(byte[].class).returnResult().getResponseBody());
     }
 
@@ -133,7 +133,7 @@ class RegistryImportIT extends ApiTestSupport {
     @Test
     void importsALayoutSkopeoWrote() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/skopeo")), "skopeo is not installed: apt-get install skopeo");
-        post("/v1/registry/generated-images", "{\"image\":\"skopeo/source:1\",\"layers\":[{\"sizeBytes\":200000}]}")
+        send("/v1/registry/generated-images", "{\"image\":\"skopeo/source:1\",\"layers\":[{\"sizeBytes\":200000}]}")
                 .expectStatus().isCreated();
         Path out = tmp.resolve("skopeo-layout");
         // skopeo gzips uncompressed layers on the way into a layout: new blobs and a new manifest digest.
@@ -203,7 +203,7 @@ class RegistryImportIT extends ApiTestSupport {
         layout.names(new TestLayout.Named(bad, "v2"));
 
         for (String tag : List.of("stable", "new")) {
-            post("/v1/registry/imports", "{\"source\":\"oci:" + layout.dir + ":v2\",\"image\":\"layout/corrupt:" + tag + "\"}")
+            send("/v1/registry/imports", "{\"source\":\"oci:" + layout.dir + ":v2\",\"image\":\"layout/corrupt:" + tag + "\"}")
                     .expectStatus().isBadRequest()
                     .expectBody()
                     .jsonPath("$.errors[0].field").isEqualTo("source")
@@ -225,7 +225,7 @@ class RegistryImportIT extends ApiTestSupport {
         Descriptor m = layout.image(RegistryClient.OCI_MANIFEST, "amd64", List.of(layer));
         Files.delete(layout.blobPath(TestLayout.digestOf(layer)));
         layout.names(new TestLayout.Named(m, "v1"));
-        post("/v1/registry/imports", "{\"source\":\"oci:" + layout.dir + ":v1\",\"image\":\"layout/incomplete:1\"}")
+        send("/v1/registry/imports", "{\"source\":\"oci:" + layout.dir + ":v1\",\"image\":\"layout/incomplete:1\"}")
                 .expectStatus().isBadRequest()
                 .expectBody().jsonPath("$.detail").value(d -> assertThat((String) d).contains("lacks blob " + TestLayout.digestOf(layer)));
         client().get().uri("/v2/layout/incomplete/manifests/1").exchange().expectStatus().isNotFound()
@@ -266,7 +266,7 @@ class RegistryImportIT extends ApiTestSupport {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badImports")
     void aBadImportIsA400NamingTheField(String label, String body, String field, String rule) {
-        post("/v1/registry/imports", body.replace("LAYOUT", twoImages())).expectStatus().isBadRequest()
+        send("/v1/registry/imports", body.replace("LAYOUT", twoImages())).expectStatus().isBadRequest()
                 .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody()
                 .jsonPath("$.errors[?(@.field == '" + field + "')].rule").value(rules -> assertRuleNamed(rules, rule));
@@ -299,7 +299,7 @@ class RegistryImportIT extends ApiTestSupport {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badGenerations")
     void aBadGenerationIsA400NamingTheField(String label, String body, String field, String rule) {
-        post("/v1/registry/generated-images", body).expectStatus().isBadRequest()
+        send("/v1/registry/generated-images", body).expectStatus().isBadRequest()
                 .expectBody()
                 .jsonPath("$.errors[?(@.field == '" + field + "')].rule").value(rules -> assertRuleNamed(rules, rule));
         client().get().uri("/v2/g/manifests/1").exchange().expectStatus().isNotFound();
@@ -309,12 +309,12 @@ class RegistryImportIT extends ApiTestSupport {
 
     @Test
     void repositoriesListTheirTagsManifestsAndBytes() {
-        JsonNode generated = JSON.readTree(post("/v1/registry/generated-images",
+        JsonNode generated = JSON.readTree(send("/v1/registry/generated-images",
                 "{\"image\":\"listed/app:1\",\"layers\":[{\"sizeBytes\":1000},{\"sizeBytes\":2000}],\"seed\":3}")
                 .expectStatus().isCreated().expectBody(byte[].class).returnResult().getResponseBody());
         String digest = generated.path("digest").asString();
         long bytes = generated.path("bytes").asLong();
-        post("/v1/registry/generated-images", "{\"image\":\"listed/app:2\",\"layers\":[{\"sizeBytes\":1000}],\"seed\":3}")
+        send("/v1/registry/generated-images", "{\"image\":\"listed/app:2\",\"layers\":[{\"sizeBytes\":1000}],\"seed\":3}")
                 .expectStatus().isCreated();
 
         client().get().uri("/v1/registry/repositories").exchange().expectStatus().isOk().expectBody()
@@ -338,7 +338,7 @@ class RegistryImportIT extends ApiTestSupport {
 
     @Test
     void removingATagLeavesTheManifestByDigest() {
-        String digest = JSON.readTree(post("/v1/registry/generated-images",
+        String digest = JSON.readTree(send("/v1/registry/generated-images",
                 "{\"image\":\"untag/app:1\",\"layers\":[{\"sizeBytes\":10}]}").expectStatus().isCreated()
                 .expectBody(byte[].class).returnResult().getResponseBody()).path("digest").asString();
         client().delete().uri("/v1/registry/repositories/untag/app/tags/1").exchange().expectStatus().isNoContent();
@@ -398,7 +398,7 @@ class RegistryImportIT extends ApiTestSupport {
         Digest armOnly = r.pushImage("team/armonly", "arm", RegistryClient.OCI_MANIFEST,
                 "{\"architecture\":\"arm64\"}".getBytes(StandardCharsets.UTF_8), List.of(TestLayout.random(23, 100)));
         r.pushManifest("team/armonly", "latest", RegistryClient.OCI_INDEX, index(r, "team/armonly", Map.of("arm64", armOnly)));
-        post("/v1/registry/imports", "{\"source\":\"docker://" + r.host() + "/team/armonly\",\"image\":\"mirror/armonly:1\"}")
+        send("/v1/registry/imports", "{\"source\":\"docker://" + r.host() + "/team/armonly\",\"image\":\"mirror/armonly:1\"}")
                 .expectStatus().isNotFound()
                 .expectBody().jsonPath("$.detail").value(d -> assertThat((String) d).contains("no linux/amd64 manifest"));
     }
@@ -418,7 +418,7 @@ class RegistryImportIT extends ApiTestSupport {
     @Test
     void aMissingSourceImageIsA404AndAFailingRegistryA502() throws Exception {
         LocalRegistry r = source();
-        post("/v1/registry/imports", "{\"source\":\"docker://" + r.host() + "/team/nothing:v9\",\"image\":\"mirror/nothing:1\"}")
+        send("/v1/registry/imports", "{\"source\":\"docker://" + r.host() + "/team/nothing:v9\",\"image\":\"mirror/nothing:1\"}")
                 .expectStatus().isNotFound()
                 .expectBody().jsonPath("$.detail").value(d -> assertThat((String) d)
                         .contains("source image " + r.host() + "/team/nothing:v9 does not exist").contains("HTTP 404"));
@@ -426,7 +426,7 @@ class RegistryImportIT extends ApiTestSupport {
         try (ServerSocket s = new ServerSocket(0)) {
             closed = s.getLocalPort();
         }
-        post("/v1/registry/imports", "{\"source\":\"docker://127.0.0.1:" + closed + "/team/llm:v1\",\"image\":\"mirror/down:1\"}")
+        send("/v1/registry/imports", "{\"source\":\"docker://127.0.0.1:" + closed + "/team/llm:v1\",\"image\":\"mirror/down:1\"}")
                 .expectStatus().isEqualTo(502)
                 .expectBody()
                 .jsonPath("$.type").isEqualTo("https://kindling.dev/problems/upstream-failed")
@@ -443,14 +443,14 @@ class RegistryImportIT extends ApiTestSupport {
         HttpServer guarded = basicAuthProxy(r.host(), "puller", "s3cret");
         try {
             String src = "docker://127.0.0.1:" + guarded.getAddress().getPort() + "/team/private:v1";
-            post("/v1/registry/imports", "{\"source\":\"" + src + "\",\"image\":\"mirror/private:1\"}")
+            send("/v1/registry/imports", "{\"source\":\"" + src + "\",\"image\":\"mirror/private:1\"}")
                     .expectStatus().isEqualTo(502)
                     .expectBody().jsonPath("$.detail").value(d -> assertThat((String) d).contains("no credentials"));
-            post("/v1/registry/imports", "{\"source\":\"" + src + "\",\"image\":\"mirror/private:1\",\"username\":\"puller\",\"password\":\"wrong\"}")
+            send("/v1/registry/imports", "{\"source\":\"" + src + "\",\"image\":\"mirror/private:1\",\"username\":\"puller\",\"password\":\"wrong\"}")
                     .expectStatus().isEqualTo(502)
                     .expectBody().jsonPath("$.detail").value(d -> assertThat((String) d).contains("refused our credentials"));
             assertNotServed("mirror/private", "1");
-            JsonNode imported = JSON.readTree(post("/v1/registry/imports", "{\"source\":\"" + src
+            JsonNode imported = JSON.readTree(send("/v1/registry/imports", "{\"source\":\"" + src
                     + "\",\"image\":\"mirror/private:1\",\"username\":\"puller\",\"password\":\"s3cret\"}")
                     .expectStatus().isCreated().expectBody(byte[].class).returnResult().getResponseBody());
             assertThat(imported.path("digest").asString()).isEqualTo(image.toString());

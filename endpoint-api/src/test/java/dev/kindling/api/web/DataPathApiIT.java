@@ -19,24 +19,6 @@ import org.springframework.http.MediaType;
  */
 class DataPathApiIT extends ApiTestSupport {
 
-    private void post(String uri, String body) {
-        client().post().uri(uri).contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange()
-                .expectStatus().isCreated();
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<Map<String, Object>> copies(String component) {
-        return client().get().uri("/v1/inference-components/" + component + "/copies").exchange()
-                .expectStatus().isOk().expectBody(List.class).returnResult().getResponseBody();
-    }
-
-    private void awaitComponent(String name, String status, int currentCopies) {
-        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                client().get().uri("/v1/inference-components/" + name).exchange().expectStatus().isOk().expectBody()
-                        .jsonPath("$.inferenceComponentStatus").isEqualTo(status)
-                        .jsonPath("$.runtimeConfig.currentCopyCount").isEqualTo(currentCopies));
-    }
-
     @SuppressWarnings("unchecked")
     private static Map<String, Object> startup(Map<String, Object> copy) {
         return (Map<String, Object>) copy.get("startup");

@@ -16,11 +16,6 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 /** Endpoint configs and endpoints through the REST API, on the local fleet: every call and the status machine. */
 class EndpointApiIT extends ApiTestSupport {
 
-    private void post(String uri, String body) {
-        client().post().uri(uri).contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange()
-                .expectStatus().isCreated();
-    }
-
     private void awaitEndpointStatus(String name, String status) {
         Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 client().get().uri("/v1/endpoints/" + name).exchange().expectStatus().isOk()

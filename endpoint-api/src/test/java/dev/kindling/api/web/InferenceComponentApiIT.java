@@ -19,27 +19,9 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  */
 class InferenceComponentApiIT extends ApiTestSupport {
 
-    private void post(String uri, String body) {
-        client().post().uri(uri).contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange()
-                .expectStatus().isCreated();
-    }
-
     private void endpoint(String name, String instanceType, int instances) {
         post("/v1/endpoint-configs", Fixtures.config(name + "-cfg", instanceType, instances));
         post("/v1/endpoints", Fixtures.endpoint(name, name + "-cfg"));
-    }
-
-    private void awaitComponent(String name, String status, int currentCopies) {
-        Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-                client().get().uri("/v1/inference-components/" + name).exchange().expectStatus().isOk().expectBody()
-                        .jsonPath("$.inferenceComponentStatus").isEqualTo(status)
-                        .jsonPath("$.runtimeConfig.currentCopyCount").isEqualTo(currentCopies));
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<Map<String, Object>> copies(String component) {
-        return client().get().uri("/v1/inference-components/" + component + "/copies").exchange()
-                .expectStatus().isOk().expectBody(List.class).returnResult().getResponseBody();
     }
 
     @Test

@@ -41,10 +41,6 @@ class ValidationIT extends ApiTestSupport {
                 .bodyValue("{\"minCapacity\":1,\"maxCapacity\":4}").exchange().expectStatus().isOk();
     }
 
-    private void post(String uri, String body) {
-        client().post().uri(uri).contentType(MediaType.APPLICATION_JSON).bodyValue(body).exchange().expectStatus().isCreated();
-    }
-
     /** A config body with one variant changed by {@code variant} (JSON members spliced in, replacing defaults). */
     private static String config(String name, String variantJson) {
         return "{\"endpointConfigName\":" + name + ",\"productionVariants\":[" + variantJson + "]}";

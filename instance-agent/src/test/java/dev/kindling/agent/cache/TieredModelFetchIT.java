@@ -19,6 +19,7 @@ import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import dev.kindling.agent.TestTars;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,22 +67,6 @@ class TieredModelFetchIT {
         return b;
     }
 
-    static byte[] tarGz(String... namesAndContents) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (OutputStream gz = new GZIPOutputStream(bytes); TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
-            for (int i = 0; i < namesAndContents.length; i += 2) {
-                byte[] b = namesAndContents[i + 1].getBytes(StandardCharsets.ISO_8859_1);
-                TarArchiveEntry e = new TarArchiveEntry(namesAndContents[i]);
-                e.setSize(b.length);
-                e.setMode(0100644);
-                tar.putArchiveEntry(e);
-                tar.write(b);
-                tar.closeArchiveEntry();
-            }
-        }
-        return bytes.toByteArray();
-    }
-
     /** A fetcher with a counter of the S3 operations it issues, for one test. */
     private record Agent(S3Client client, S3ObjectFetcher fetcher, LocalS3.Calls calls) implements AutoCloseable {
         static Agent forEndpoint(URI endpoint, S3FetchSettings settings) {
@@ -104,7 +89,7 @@ class TieredModelFetchIT {
     @Test
     void aPackedModelIsUnpackedAndTheNextFetchIsALocalHitWithoutAnyGet() throws Exception {
         String weights = new String(random(1, 600_000), StandardCharsets.ISO_8859_1);
-        byte[] packed = tarGz("config.json", "{\"layers\":2}", "weights/model.bin", weights);
+        byte[] packed = TestTars.tar(true, "config.json", "{\"layers\":2}", "weights/model.bin", weights);
         ObjectVersion o = s3.put("models", "llm/v1/model.tar.gz", packed);
         S3Uri uri = S3Uri.parse("s3://models/llm/v1/model.tar.gz");
         try (Agent agent = Agent.forEndpoint(s3.endpoint(), SETTINGS); ArtifactStore store = new ArtifactStore(dir)) {
@@ -132,7 +117,7 @@ class TieredModelFetchIT {
 
     @Test
     void aPackedModelThatClimbsOutIsRefusedAndNothingIsPublished() throws Exception {
-        ObjectVersion evil = s3.put("models", "evil/model.tar.gz", tarGz("config.json", "{}", "../../escaped", "pwned"));
+        ObjectVersion evil = s3.put("models", "evil/model.tar.gz", TestTars.tar(true, "config.json", "{}", "../../escaped", "pwned"));
         try (Agent agent = Agent.forEndpoint(s3.endpoint(), SETTINGS); ArtifactStore store = new ArtifactStore(dir.resolve("store"))) {
             assertThatThrownBy(() -> agent.tiers().fetch(S3Uri.parse("s3://models/evil/model.tar.gz"), store))
                     .isInstanceOfSatisfying(ArtifactException.class, e -> assertThat(e.code()).isEqualTo(ArtifactException.Code.INVALID))

@@ -12,6 +12,7 @@ import dev.kindling.agent.store.BlobStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import dev.kindling.agent.TestTars;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,22 +31,6 @@ class ImagePullerIT {
     @TempDir
     Path dir;
 
-    private static byte[] tar(boolean gzip, String... namesAndContents) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (var out = gzip ? new GZIPOutputStream(bytes) : bytes; TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-            for (int i = 0; i < namesAndContents.length; i += 2) {
-                byte[] b = namesAndContents[i + 1].getBytes(StandardCharsets.ISO_8859_1);
-                TarArchiveEntry e = new TarArchiveEntry(namesAndContents[i]);
-                e.setSize(b.length);
-                e.setMode(0100644);
-                tar.putArchiveEntry(e);
-                tar.write(b);
-                tar.closeArchiveEntry();
-            }
-        }
-        return bytes.toByteArray();
-    }
-
     @Test
     void pullsAndUnpacksAnImageLayerByLayer() throws Exception {
         Assumptions.assumeTrue(LocalRegistry.installed(), "docker-registry is not installed: apt-get install docker-registry (.ci/run does)");
@@ -53,9 +38,9 @@ class ImagePullerIT {
         new Random(3).nextBytes(weights);
         try (LocalRegistry registry = LocalRegistry.start(Files.createDirectories(dir.resolve("registry")))) {
             registry.pushImage("team/app", "v1", RegistryClient.OCI_MANIFEST, "{}".getBytes(StandardCharsets.UTF_8), List.of(
-                    tar(true, "app/config", "one", "app/old", "x"),
-                    tar(false, "app/weights.bin", new String(weights, StandardCharsets.ISO_8859_1)),
-                    tar(true, "app/config", "two", "app/.wh.old", "")));
+                    TestTars.tar(true, "app/config", "one", "app/old", "x"),
+                    TestTars.tar(false, "app/weights.bin", weights),
+                    TestTars.tar(true, "app/config", "two", "app/.wh.old", "")));
             ImageReference ref = ImageReference.parse(registry.host() + "/team/app:v1");
             Path rootfs = dir.resolve("rootfs");
             try (RegistryClient c = RegistryClient.forReference(ref, RegistryCredentials.anonymous(), Duration.ofSeconds(30));

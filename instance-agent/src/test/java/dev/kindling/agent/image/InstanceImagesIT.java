@@ -3,6 +3,7 @@ package dev.kindling.agent.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kindling.agent.TestTars;
 import dev.kindling.agent.cache.ImageCache;
 import dev.kindling.agent.cache.TierReport;
 import dev.kindling.agent.cache.TieredFetch;
@@ -68,7 +69,7 @@ class InstanceImagesIT {
         byte[] weights = new byte[1 << 20];
         new Random(11).nextBytes(weights);
         manifestDigest = registry.pushImage("team/app", "v1", RegistryClient.OCI_MANIFEST, "{}".getBytes(StandardCharsets.UTF_8),
-                List.of(tar("app/weights.bin", weights), tar("app/config", "one".getBytes(StandardCharsets.UTF_8))));
+                List.of(TestTars.tar(false, "app/weights.bin", weights), TestTars.tar(false, "app/config", "one".getBytes(StandardCharsets.UTF_8))));
     }
 
     @AfterAll
@@ -80,18 +81,6 @@ class InstanceImagesIT {
     void close() {
         if (fetcher != null) fetcher.close();
         if (registries != null) registries.close();
-    }
-
-    private static byte[] tar(String name, byte[] content) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            TarArchiveEntry e = new TarArchiveEntry(name);
-            e.setSize(content.length);
-            tar.putArchiveEntry(e);
-            tar.write(content);
-            tar.closeArchiveEntry();
-        }
-        return bytes.toByteArray();
     }
 
     /** A cache tier that never has anything and counts how often it was asked: once per blob per pull. */

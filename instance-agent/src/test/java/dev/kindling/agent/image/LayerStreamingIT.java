@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.kindling.agent.TestTars;
 import dev.kindling.agent.registry.BlobFetcher;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
@@ -53,18 +54,6 @@ class LayerStreamingIT {
     @AfterEach
     void stop() {
         if (server != null) server.stop(0);
-    }
-
-    private static byte[] tar(byte[] content) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            TarArchiveEntry e = new TarArchiveEntry("weights.bin");
-            e.setSize(content.length);
-            tar.putArchiveEntry(e);
-            tar.write(content);
-            tar.closeArchiveEntry();
-        }
-        return bytes.toByteArray();
     }
 
     /**
@@ -126,7 +115,7 @@ class LayerStreamingIT {
     void aLayerIsUnpackedWhileItsLastChunkIsStillOnItsWay() throws Exception {
         byte[] weights = new byte[20 * CHUNK];
         new Random(3).nextBytes(weights);
-        byte[] layer = tar(weights);
+        byte[] layer = TestTars.tar(false, "weights.bin", weights);
         long lastChunk = (layer.length - 1) / CHUNK * CHUNK;
         CountDownLatch release = new CountDownLatch(1);
         String host = serve(layer, layer, lastChunk, release);
@@ -149,7 +138,7 @@ class LayerStreamingIT {
     void aLayerThatFailsItsDigestAfterUnpackingStartedFailsThePull() throws Exception {
         byte[] weights = new byte[8 * CHUNK];
         new Random(4).nextBytes(weights);
-        byte[] layer = tar(weights);
+        byte[] layer = TestTars.tar(false, "weights.bin", weights);
         byte[] corrupt = layer.clone();
         corrupt[corrupt.length / 2] ^= 1; // inside the file's bytes: the tar still parses, the digest does not match
         String host = serve(layer, corrupt, -1, new CountDownLatch(0));
