@@ -2,6 +2,7 @@ package dev.kindling.api.service;
 
 import dev.kindling.agent.protocol.CopyAssignment;
 import dev.kindling.agent.protocol.CopyReport;
+import dev.kindling.agent.protocol.CopyStartup;
 import dev.kindling.agent.protocol.Heartbeat;
 import dev.kindling.agent.protocol.HeartbeatResponse;
 import dev.kindling.agent.protocol.Registration;
@@ -121,16 +122,14 @@ public class FleetService {
     public Mono<HeartbeatResponse> heartbeat(String instanceId, Heartbeat hb) {
         Instant now = clock.instant();
         return instances.heartbeat(instanceId, now)
-                .flatMap(ok -> ok ? Mono.zip(copies.findByInstance(instanceId).collectList(), instances.find(instanceId))
+                .flatMap(ok -> ok ? copies.findByInstance(instanceId).collectList()
                         : Mono.error(ApiException.notFound("live instance", instanceId)))
-                .flatMap(found -> {
-                    List<Copy> known = found.getT1();
-                    Instance instance = found.getT2();
+                .flatMap(known -> {
                     Map<String, Copy> byId = known.stream().collect(Collectors.toMap(Copy::id, c -> c));
                     Set<String> reported = hb.copies().stream().map(CopyReport::copyId).collect(Collectors.toSet());
                     boolean changed = false;
                     List<Mono<Boolean>> writes = new java.util.ArrayList<>();
-                    List<Runnable> finishedStarts = new java.util.ArrayList<>();
+                    List<FinishedStart> finishedStarts = new java.util.ArrayList<>();
                     for (CopyReport r : hb.copies()) {
                         Copy c = byId.get(r.copyId());
                         if (c == null || r.state() == null) continue;
@@ -138,11 +137,12 @@ public class FleetService {
                         if (c.status() != status && c.status() != CopyStatus.Stopping && c.status() != CopyStatus.Failed) {
                             changed = true;
                             if (r.startup() != null && (status == CopyStatus.InService || status == CopyStatus.Failed)) {
-                                finishedStarts.add(() -> startMetrics.record(instance.endpointName(), c.componentName(),
-                                        status.name(), r.startup()));
+                                finishedStarts.add(new FinishedStart(c.componentName(), status, r.startup()));
                             }
                         }
-                        String startup = StartupJson.write(r.startup());
+                        // A start's report is final once the copy serves: kept as stored, not written every beat.
+                        boolean settled = c.status() == CopyStatus.InService && status == CopyStatus.InService;
+                        String startup = settled ? null : StartupJson.write(r.startup());
                         writes.add(copies.reportObserved(c.id(), instanceId, status, r.modelServerUrl(), r.failureReason(),
                                 r.readyAt(), startup));
                     }
@@ -153,11 +153,20 @@ public class FleetService {
                         }
                     }
                     boolean kick = changed;
-                    return Flux.concat(writes).then(Mono.fromRunnable(() -> {
-                        finishedStarts.forEach(Runnable::run);
+                    return Flux.concat(writes).then(recordStarts(instanceId, finishedStarts)).then(Mono.fromRunnable(() -> {
                         if (kick) reconciler.kick();
                     })).then(assignments(instanceId));
                 });
+    }
+
+    /** A copy start that ended with this heartbeat, to export once. */
+    private record FinishedStart(String component, CopyStatus outcome, CopyStartup startup) {}
+
+    /** Exports finished starts, tagged with the instance's endpoint (looked up only when there are any). */
+    private Mono<Void> recordStarts(String instanceId, List<FinishedStart> starts) {
+        if (starts.isEmpty()) return Mono.empty();
+        return instances.find(instanceId).doOnNext(i -> starts.forEach(s ->
+                startMetrics.record(i.endpointName(), s.component(), s.outcome().name(), s.startup()))).then();
     }
 
     private Mono<HeartbeatResponse> assignments(String instanceId) {

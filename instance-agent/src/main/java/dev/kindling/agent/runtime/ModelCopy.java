@@ -14,7 +14,9 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionService;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -114,39 +116,33 @@ public final class ModelCopy {
      */
     private void prepareImageAndModel(Map<String, String> env) throws Exception {
         String artifact = assignment.artifactUrl();
+        boolean withModel = artifact != null && !artifact.isBlank();
         try (ExecutorService work = Executors.newVirtualThreadPerTaskExecutor()) {
+            CompletionService<CopyData.Prepared> ready = new ExecutorCompletionService<>(work);
             timeline.begin(CopyStartup.IMAGE);
-            Future<CopyData.Prepared> image = work.submit(() -> data.image(assignment.image(),
+            Future<CopyData.Prepared> image = ready.submit(() -> data.image(assignment.image(),
                     timeline.progress(CopyStartup.IMAGE)));
             Future<CopyData.Prepared> model = null;
-            if (artifact != null && !artifact.isBlank()) {
+            if (withModel) {
                 timeline.begin(CopyStartup.MODEL);
-                model = work.submit(() -> data.model(artifact, timeline.progress(CopyStartup.MODEL)));
+                model = ready.submit(() -> data.model(artifact, timeline.progress(CopyStartup.MODEL)));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(assignment.modelDataDownloadTimeoutSeconds());
             try {
-                // Poll both, so a failure of either is seen at once rather than after the other finishes.
-                boolean imageDone = false, modelDone = model == null;
-                while (!imageDone || !modelDone) {
-                    if (!imageDone && image.isDone()) {
-                        CopyData.Prepared p = outcome(image, "image " + assignment.image());
-                        held.add(p);
-                        timeline.prepared(CopyStartup.IMAGE, p);
-                        env.put(IMAGE_ROOTFS_ENV, p.path().toString());
-                        imageDone = true;
-                    }
-                    if (!modelDone && model.isDone()) {
-                        CopyData.Prepared p = outcome(model, "model " + artifact);
-                        held.add(p);
-                        timeline.prepared(CopyStartup.MODEL, p);
-                        env.put(MODEL_DIR_ENV, p.path().toString());
-                        modelDone = true;
-                    }
-                    if (!modelDone && System.nanoTime() > deadline) {
+                // Whichever finishes first is taken first, so a failure of either is seen at once.
+                for (int pending = withModel ? 2 : 1; pending > 0; pending--) {
+                    boolean modelPending = model != null && !model.isDone();
+                    Future<CopyData.Prepared> next = modelPending
+                            ? ready.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS) : ready.take();
+                    if (next == null) {
                         throw new TimeoutException("model " + artifact + " was not ready within "
                                 + assignment.modelDataDownloadTimeoutSeconds() + " s (modelDataDownloadTimeoutInSeconds)");
                     }
-                    if (!imageDone || !modelDone) Thread.sleep(10);
+                    boolean isImage = next == image;
+                    CopyData.Prepared p = outcome(next, isImage ? "image " + assignment.image() : "model " + artifact);
+                    held.add(p);
+                    timeline.prepared(isImage ? CopyStartup.IMAGE : CopyStartup.MODEL, p);
+                    env.put(isImage ? IMAGE_ROOTFS_ENV : MODEL_DIR_ENV, p.path().toString());
                 }
             } finally {
                 work.shutdownNow(); // on failure or stop, the other preparation stops waiting too
