@@ -42,6 +42,9 @@ public final class BlobFetcher implements AutoCloseable {
     private final ExecutorService syncs = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("blob-sync").factory());
     private final ChunkedDownload download;
+    /** The first blob that could not be forced to disk, reported by {@link #awaitDurable()}. */
+    private final java.util.concurrent.atomic.AtomicReference<UncheckedIOException> syncFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     /** A fetcher with no network or disk limit. */
     public BlobFetcher(FetchSettings settings) {
@@ -117,7 +120,7 @@ public final class BlobFetcher implements AutoCloseable {
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
-    /** Waits until every blob published so far is on disk. */
+    /** Waits until every blob published so far is on disk; throws if one could not be written there. */
     public void awaitDurable() {
         try {
             syncs.submit(() -> { }).get();
@@ -125,7 +128,10 @@ public final class BlobFetcher implements AutoCloseable {
             throw new IllegalStateException("syncing blobs to disk failed", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while syncing blobs to disk", e);
         }
+        UncheckedIOException failed = syncFailure.get();
+        if (failed != null) throw failed;
     }
 
     /** Finishes the background syncs of published blobs. */
@@ -203,7 +209,8 @@ public final class BlobFetcher implements AutoCloseable {
                 try (FileChannel ch = FileChannel.open(blobFile, StandardOpenOption.WRITE)) {
                     ch.force(false);
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot sync blob " + descriptor.digest() + " to disk", e);
+                    syncFailure.compareAndSet(null, new UncheckedIOException("cannot sync blob " + descriptor.digest()
+                            + " to disk: " + e.getMessage(), e));
                 }
             });
             listener.ready(descriptor);

@@ -270,12 +270,62 @@ public final class RegistryClient implements AutoCloseable {
         headers.forEach(b::header);
         if (authorization != null) b.header("Authorization", authorization);
         try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<InputStream> r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            byte[] body;
+            try (InputStream in = r.body()) {
+                body = in.readNBytes(MAX_DOCUMENT_BYTES + 1);
+            }
+            if (body.length > MAX_DOCUMENT_BYTES) {
+                throw new RegistryException(doing + ": the answer is larger than " + MAX_DOCUMENT_BYTES
+                        + " bytes, more than any manifest or token", 0);
+            }
+            return new SizedResponse(r, body);
         } catch (IOException e) {
             throw new RegistryException(doing + ": " + e, 0, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RegistryException(doing + ": interrupted", 0, e);
+        }
+    }
+
+    /** Manifests and tokens are small: registries refuse manifests over 4 MiB, and so does this client. */
+    static final int MAX_DOCUMENT_BYTES = 4 << 20;
+
+    /** A response whose body was read within the size limit. */
+    private record SizedResponse(HttpResponse<InputStream> response, byte[] body) implements HttpResponse<byte[]> {
+        @Override
+        public int statusCode() {
+            return response.statusCode();
+        }
+
+        @Override
+        public HttpRequest request() {
+            return response.request();
+        }
+
+        @Override
+        public java.util.Optional<HttpResponse<byte[]>> previousResponse() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public java.net.http.HttpHeaders headers() {
+            return response.headers();
+        }
+
+        @Override
+        public java.util.Optional<javax.net.ssl.SSLSession> sslSession() {
+            return response.sslSession();
+        }
+
+        @Override
+        public URI uri() {
+            return response.uri();
+        }
+
+        @Override
+        public HttpClient.Version version() {
+            return response.version();
         }
     }
 

@@ -184,6 +184,7 @@ public final class ModelCopy {
     }
 
     private void fail(String reason) {
+        timeline.endAll();
         failureReason = reason;
         state = CopyState.Failed;
         EmulatedModelServer s = server;

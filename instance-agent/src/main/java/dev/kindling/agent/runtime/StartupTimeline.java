@@ -36,6 +36,13 @@ final class StartupTimeline {
         }
     }
 
+    /** Ends every phase still under way (the start failed during them), so the failure's timing is kept too. */
+    synchronized void endAll() {
+        for (Phase p : List.copyOf(phases.values())) {
+            if (p.endedAt() == null) end(p.name());
+        }
+    }
+
     /** Progress of a phase that moves bytes. */
     Progress progress(String phase) {
         return new Progress() {

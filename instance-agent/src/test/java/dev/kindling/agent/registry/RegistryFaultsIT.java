@@ -133,6 +133,17 @@ class RegistryFaultsIT {
     }
 
     @Test
+    void aManifestAnswerLargerThanAnyManifestIsRefusedWithoutReadingItAll() throws Exception {
+        byte[] huge = new byte[5 << 20];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        String host = start(ex -> send(ex, 200, huge, "Content-Type", RegistryClient.OCI_MANIFEST));
+        try (RegistryClient c = client(host, RegistryCredentials.anonymous())) {
+            assertThatThrownBy(() -> c.pullManifest(ImageReference.parse(host + "/team/llm:v1")))
+                    .isInstanceOf(RegistryException.class).hasMessageContaining("larger than 4194304 bytes");
+        }
+    }
+
+    @Test
     void aManifestThatDoesNotMatchTheDigestAskedForIsRefused() throws Exception {
         String host = start(ex -> send(ex, 200, MANIFEST, "Content-Type", RegistryClient.OCI_MANIFEST));
         Digest other = Digest.parse("sha256:" + "b".repeat(64));

@@ -169,6 +169,10 @@ class ModelCopyIT {
         assertThat(failed.failureReason()).isEqualTo("model s3://models/a/: NoSuchBucket: models");
         await().until(() -> data.interrupted.get() == 1);
         assertThat(failed.modelServerUrl()).isNull();
+        // The failed start keeps its timing: both phases end when it failed.
+        assertThat(failed.startup().phases()).extracting(CopyStartup.Phase::name)
+                .containsExactly(CopyStartup.IMAGE, CopyStartup.MODEL);
+        assertThat(failed.startup().phases()).allSatisfy(p -> assertThat(p.endedAt()).isNotNull());
     }
 
     @Test
