@@ -45,20 +45,21 @@ public final class CopyStore {
 
     /**
      * Records what an agent reports of a copy: its status, and how its start went ({@code startupJson}, kept when
-     * the report has none). A copy the control plane asked to stop stays Stopping whatever the agent says; a Failed
-     * copy stays Failed (the reconciler replaces it).
+     * the report has none). Applies only if the copy is still {@code expected} (the status the caller read), so of
+     * two reports read at the same status only one moves it on, and a copy the control plane meanwhile asked to stop
+     * or declared failed keeps that. A Stopping or Failed copy never takes a report. Says whether it applied.
      */
-    public Mono<Boolean> reportObserved(String id, String instanceId, CopyStatus status, String url, String reason, Instant readyAt,
-                                        String startupJson) {
+    public Mono<Boolean> reportObserved(String id, String instanceId, CopyStatus expected, CopyStatus status, String url,
+                                        String reason, Instant readyAt, String startupJson) {
         var spec = db.sql("update copies set status = :status, model_server_url = :url, "
                 + "failure_reason = :reason, ready_at = coalesce(ready_at, :ready), "
                 + "startup = coalesce(cast(:startup as jsonb), startup) where id = :id and instance_id = :instance "
-                + "and status not in ('Stopping', 'Failed')");
+                + "and status = :expected and status not in ('Stopping', 'Failed')");
         spec = Sql.bind(spec, "url", url, String.class);
         spec = Sql.bind(spec, "reason", reason, String.class);
         spec = Sql.bind(spec, "ready", Sql.ts(readyAt), OffsetDateTime.class);
         spec = Sql.bind(spec, "startup", startupJson, String.class);
-        return spec.bind("status", status.name()).bind("id", id).bind("instance", instanceId)
+        return spec.bind("status", status.name()).bind("expected", expected.name()).bind("id", id).bind("instance", instanceId)
                 .fetch().rowsUpdated().map(n -> n == 1);
     }
 

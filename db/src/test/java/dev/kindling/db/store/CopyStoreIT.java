@@ -75,7 +75,7 @@ class CopyStoreIT {
         String id = "kc-rep-" + stored.name().toLowerCase();
         Copy before = f.copy(id, "ic", "ki-1", stored);
 
-        assertThat(f.copies.reportObserved(id, "ki-1", CopyStatus.InService, "http://10.0.0.7:9000", null, T0.plusSeconds(2), null)
+        assertThat(f.copies.reportObserved(id, "ki-1", stored, CopyStatus.InService, "http://10.0.0.7:9000", null, T0.plusSeconds(2), null)
                 .block()).isEqualTo(applied);
 
         Copy after = f.copy(id);
@@ -89,10 +89,22 @@ class CopyStoreIT {
     }
 
     @Test
+    void ofTwoReportsReadAtTheSameStatusOnlyTheFirstMovesTheCopyOn() {
+        f.copy("kc-twice", "ic", "ki-1", CopyStatus.Starting);
+
+        assertThat(f.copies.reportObserved("kc-twice", "ki-1", CopyStatus.Starting, CopyStatus.InService, "http://m", null,
+                T0, null).block()).isTrue();
+        assertThat(f.copies.reportObserved("kc-twice", "ki-1", CopyStatus.Starting, CopyStatus.InService, "http://m", null,
+                T0.plusSeconds(1), null).block()).as("read before the first applied").isFalse();
+
+        assertThat(f.copy("kc-twice").readyAt()).isEqualTo(T0);
+    }
+
+    @Test
     void aReportFromAnotherInstanceIsIgnored() {
         Copy before = f.copy("kc-foreign", "ic", "ki-1", CopyStatus.Starting);
 
-        assertThat(f.copies.reportObserved("kc-foreign", "ki-2", CopyStatus.Failed, null, "not mine", null, null).block()).isFalse();
+        assertThat(f.copies.reportObserved("kc-foreign", "ki-2", CopyStatus.Starting, CopyStatus.Failed, null, "not mine", null, null).block()).isFalse();
 
         assertThat(f.copy("kc-foreign")).isEqualTo(before);
     }
@@ -100,12 +112,12 @@ class CopyStoreIT {
     @Test
     void theReadyTimeIsTheFirstOneReported() {
         f.copy("kc-ready", "ic", "ki-1", CopyStatus.Pending);
-        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.Starting, "http://m", null, null, null).block();
+        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.Pending, CopyStatus.Starting, "http://m", null, null, null).block();
         assertThat(f.copy("kc-ready").readyAt()).isNull();
 
-        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.InService, "http://m", null, T0.plusSeconds(1), null).block();
-        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.InService, "http://m", null, T0.plusSeconds(9), null).block();
-        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.InService, "http://m", null, null, null).block();
+        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.Starting, CopyStatus.InService, "http://m", null, T0.plusSeconds(1), null).block();
+        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.InService, CopyStatus.InService, "http://m", null, T0.plusSeconds(9), null).block();
+        f.copies.reportObserved("kc-ready", "ki-1", CopyStatus.InService, CopyStatus.InService, "http://m", null, null, null).block();
 
         assertThat(f.copy("kc-ready").readyAt()).isEqualTo(T0.plusSeconds(1));
     }
@@ -114,14 +126,14 @@ class CopyStoreIT {
     void theStartupReportIsKeptUntilANewerOneArrives() {
         f.copy("kc-startup", "ic", "ki-1", CopyStatus.Pending);
         String imageDone = "{\"phases\": [{\"name\": \"image\", \"bytesDone\": 10}]}";
-        f.copies.reportObserved("kc-startup", "ki-1", CopyStatus.Starting, null, null, null, imageDone).block();
+        f.copies.reportObserved("kc-startup", "ki-1", CopyStatus.Pending, CopyStatus.Starting, null, null, null, imageDone).block();
         assertThat(f.copy("kc-startup").startupJson()).contains("\"bytesDone\": 10");
 
         // A report without startup (an older agent) leaves what is stored.
-        f.copies.reportObserved("kc-startup", "ki-1", CopyStatus.Starting, null, null, null, null).block();
+        f.copies.reportObserved("kc-startup", "ki-1", CopyStatus.Starting, CopyStatus.Starting, null, null, null, null).block();
         assertThat(f.copy("kc-startup").startupJson()).contains("\"image\"");
 
-        f.copies.reportObserved("kc-startup", "ki-1", CopyStatus.InService, "http://m", null, T0,
+        f.copies.reportObserved("kc-startup", "ki-1", CopyStatus.Starting, CopyStatus.InService, "http://m", null, T0,
                 "{\"phases\": [{\"name\": \"health-check\"}]}").block();
         assertThat(f.copy("kc-startup").startupJson()).contains("health-check").doesNotContain("\"image\"");
     }
@@ -130,7 +142,7 @@ class CopyStoreIT {
     void anAgentReportedFailureIsRecordedWithItsReason() {
         f.copy("kc-crash", "ic", "ki-1", CopyStatus.Starting);
 
-        assertThat(f.copies.reportObserved("kc-crash", "ki-1", CopyStatus.Failed, null, "exit 137", null, null).block()).isTrue();
+        assertThat(f.copies.reportObserved("kc-crash", "ki-1", CopyStatus.Starting, CopyStatus.Failed, null, "exit 137", null, null).block()).isTrue();
 
         Copy failed = f.copy("kc-crash");
         assertThat(failed.status()).isEqualTo(CopyStatus.Failed);

@@ -53,7 +53,8 @@ public class FleetConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    LocalFleet localFleet(KindlingProperties properties, Environment environment, ObjectProvider<EmbeddedS3> embeddedS3) {
+    LocalFleet localFleet(KindlingProperties properties, RegistryProperties registry, Environment environment,
+                          ObjectProvider<EmbeddedS3> embeddedS3) {
         KindlingProperties.Local local = properties.fleet().local();
         String configured = properties.api().controlPlaneUrl();
         Supplier<String> ownHost = () -> "127.0.0.1:" + environment.getRequiredProperty("local.server.port");
@@ -62,7 +63,7 @@ public class FleetConfiguration {
                 local.dataDirectory(), local.diskBudgetMb() << 20);
         // The embedded registry (on this server's port) answers for images named without a registry and for ECR
         // images, so a component written for production runs on the embedded default unchanged.
-        boolean embeddedRegistry = environment.getProperty("kindling.registry.embedded.enabled", Boolean.class, true);
+        boolean embeddedRegistry = registry.embedded().enabled();
         EmbeddedS3 s3 = embeddedS3.getIfAvailable();
         FetchSettings registryFetch = new FetchSettings(local.registryChunkMib() * (1L << 20),
                 local.fetchParallelism() > 0 ? local.fetchParallelism() : FetchSettings.DEFAULTS.parallelism(),

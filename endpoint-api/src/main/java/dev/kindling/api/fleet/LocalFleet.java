@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -54,13 +55,23 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
             Thread.ofPlatform().daemon().name("local-fleet").factory());
     private final Map<String, ScheduledFuture<?>> booting = new ConcurrentHashMap<>();
     private final Map<String, InstanceAgent> running = new ConcurrentHashMap<>();
+    /** Deletes disks in the background: a disk of many GB must not hold up launches and terminations. */
+    private final ExecutorService cleaner = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("local-fleet-disks").factory());
+
+    /** A file every emulated disk holds, so only disks this fleet made are ever deleted. */
+    static final String DISK_MARKER = ".kindling-emulated-disk";
 
     public LocalFleet(Settings settings, Supplier<URI> controlPlaneUrl, DataPaths dataPaths) {
         this.settings = settings;
         this.controlPlaneUrl = controlPlaneUrl;
         this.dataPaths = dataPaths;
         // Emulated instances die with the JVM that ran them; whatever their disks held is of no use to new ones.
-        deleteTree(settings.dataDirectory());
+        try (Stream<Path> disks = Files.isDirectory(settings.dataDirectory()) ? Files.list(settings.dataDirectory()) : Stream.empty()) {
+            disks.filter(d -> Files.isRegularFile(d.resolve(DISK_MARKER))).forEach(this::deleteDisk);
+        } catch (IOException e) {
+            log.atWarn().addKeyValue("directory", settings.dataDirectory()).log("Could not list old emulated disks: {}", e.toString());
+        }
     }
 
     @Override
@@ -78,8 +89,10 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
 
     private synchronized void boot(LaunchRequest request) {
         if (booting.remove(request.instanceId()) == null) return;
+        Path disk = disk(request.instanceId());
         try {
-            Path disk = Files.createDirectories(settings.dataDirectory().resolve(request.instanceId()));
+            Files.createDirectories(disk);
+            Files.writeString(disk.resolve(DISK_MARKER), request.instanceId() + "\n");
             InstanceAgent agent = InstanceAgent.start(new AgentSettings(request.instanceId(), request.instanceType().name(),
                     controlPlaneUrl.get(), settings.heartbeatInterval(), settings.bindHost(),
                     dataPaths.forInstance(disk, throughput(request.instanceType()))));
@@ -87,6 +100,7 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             // The instance never registers; the reconciler replaces it after its launch timeout.
             log.atError().addKeyValue("instance", request.instanceId()).setCause(e).log("Emulated instance failed to boot");
+            deleteDisk(disk);
         }
     }
 
@@ -111,7 +125,7 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
         InstanceAgent agent = running.remove(instanceId);
         if (agent != null) {
             agent.close();
-            deleteTree(settings.dataDirectory().resolve(instanceId));
+            deleteDisk(disk(instanceId));
             log.atInfo().addKeyValue("instance", instanceId).log("Terminated emulated instance");
         }
     }
@@ -124,7 +138,7 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
         InstanceAgent agent = running.remove(instanceId);
         if (agent == null) return false;
         agent.close();
-        deleteTree(settings.dataDirectory().resolve(instanceId));
+        deleteDisk(disk(instanceId));
         log.atWarn().addKeyValue("instance", instanceId).log("Emulated instance crashed");
         return true;
     }
@@ -149,20 +163,32 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
         booting.clear();
         running.forEach((id, agent) -> {
             agent.close();
-            deleteTree(settings.dataDirectory().resolve(id));
+            deleteDisk(disk(id));
         });
         running.clear();
+        cleaner.shutdown();
+        try {
+            cleaner.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
-    /** Deletes what is under {@code root} (and root itself unless it is the fleet's data directory). */
-    private void deleteTree(Path root) {
+    /** Deletes an emulated disk in the background. */
+    private void deleteDisk(Path disk) {
+        try {
+            cleaner.execute(() -> deleteTree(disk));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            deleteTree(disk);
+        }
+    }
+
+    private static void deleteTree(Path root) {
         if (!Files.exists(root)) return;
         try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                if (!p.equals(settings.dataDirectory())) Files.deleteIfExists(p);
-            }
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         } catch (IOException | UncheckedIOException e) {
-            // Only disk space is at stake; the next start of the fleet clears what is left.
+            // Only disk space is at stake; the next start of the fleet deletes what is left.
             log.atWarn().addKeyValue("directory", root).log("Could not delete an emulated disk: {}", e.toString());
         }
     }

@@ -103,10 +103,6 @@ public final class RegistryStore {
         }
     }
 
-    public Path root() {
-        return root;
-    }
-
     /** The blobs, for a fetch that publishes into them directly (an import from another registry). */
     public BlobStore blobs() {
         return blobs;

@@ -32,9 +32,10 @@ public final class EmbeddedS3 implements AutoCloseable {
 
     /** Starts the store on {@code host:port} (port 0: any free port), keeping objects under {@code dataDirectory}. */
     public static EmbeddedS3 start(String host, int port, Path dataDirectory) {
+        S3Proxy proxy = null;
         try {
             Files.createDirectories(dataDirectory);
-            S3Proxy proxy = S3Proxy.builder()
+            proxy = S3Proxy.builder()
                     .blobStore(new FilesystemNio2BlobStore(dataDirectory.toString()))
                     .endpoint(URI.create("http://" + host + ":" + port))
                     .awsAuthentication(AuthenticationType.NONE, null, null)
@@ -43,7 +44,6 @@ public final class EmbeddedS3 implements AutoCloseable {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (!"STARTED".equals(proxy.getState())) {
                 if ("FAILED".equals(proxy.getState()) || System.nanoTime() > deadline) {
-                    proxy.stop();
                     throw new IllegalStateException("the embedded S3 store did not start on " + host + ":" + port
                             + " (state " + proxy.getState() + "); is the port in use? Set kindling.s3.embedded.port");
                 }
@@ -57,11 +57,24 @@ public final class EmbeddedS3 implements AutoCloseable {
             throw new UncheckedIOException("cannot create the embedded S3 store's directory " + dataDirectory, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            stopQuietly(proxy);
             throw new IllegalStateException("interrupted while starting the embedded S3 store", e);
         } catch (RuntimeException e) {
+            stopQuietly(proxy);
             throw e;
         } catch (Exception e) {
+            stopQuietly(proxy);
             throw new IllegalStateException("the embedded S3 store did not start on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A store that failed to start must not keep its port. */
+    private static void stopQuietly(S3Proxy proxy) {
+        if (proxy == null) return;
+        try {
+            proxy.stop();
+        } catch (Exception e) {
+            log.atWarn().log("Stopping the embedded S3 store after a failed start failed: {}", e.toString());
         }
     }
 

@@ -42,6 +42,8 @@ import reactor.core.publisher.Mono;
 @Service
 public class FleetService {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FleetService.class);
+
     private final InstanceStore instances;
     private final CopyStore copies;
     private final InferenceComponentStore components;
@@ -129,22 +131,27 @@ public class FleetService {
                     Set<String> reported = hb.copies().stream().map(CopyReport::copyId).collect(Collectors.toSet());
                     boolean changed = false;
                     List<Mono<Boolean>> writes = new java.util.ArrayList<>();
-                    List<FinishedStart> finishedStarts = new java.util.ArrayList<>();
+                    List<FinishedStart> finishedStarts = new java.util.concurrent.CopyOnWriteArrayList<>();
                     for (CopyReport r : hb.copies()) {
                         Copy c = byId.get(r.copyId());
                         if (c == null || r.state() == null) continue;
+                        // A copy being stopped or already failed takes no report (the store would refuse it anyway).
+                        if (c.status() == CopyStatus.Stopping || c.status() == CopyStatus.Failed) continue;
                         CopyStatus status = CopyStatus.valueOf(r.state().name());
-                        if (c.status() != status && c.status() != CopyStatus.Stopping && c.status() != CopyStatus.Failed) {
-                            changed = true;
-                            if (r.startup() != null && (status == CopyStatus.InService || status == CopyStatus.Failed)) {
-                                finishedStarts.add(new FinishedStart(c.componentName(), status, r.startup()));
-                            }
-                        }
+                        boolean finished = c.status() != status && r.startup() != null
+                                && (status == CopyStatus.InService || status == CopyStatus.Failed);
+                        changed |= c.status() != status;
                         // A start's report is final once the copy serves: kept as stored, not written every beat.
                         boolean settled = c.status() == CopyStatus.InService && status == CopyStatus.InService;
                         String startup = settled ? null : StartupJson.write(r.startup());
-                        writes.add(copies.reportObserved(c.id(), instanceId, status, r.modelServerUrl(), r.failureReason(),
-                                r.readyAt(), startup));
+                        writes.add(copies.reportObserved(c.id(), instanceId, c.status(), status, r.modelServerUrl(),
+                                        r.failureReason(), r.readyAt(), startup)
+                                .doOnNext(applied -> {
+                                    // Only the report that moved the copy on counts its start, once.
+                                    if (applied && finished) {
+                                        finishedStarts.add(new FinishedStart(c.componentName(), status, r.startup()));
+                                    }
+                                }));
                     }
                     for (Copy c : known) {
                         if (c.status() == CopyStatus.Stopping && !reported.contains(c.id())) {
@@ -153,20 +160,30 @@ public class FleetService {
                         }
                     }
                     boolean kick = changed;
-                    return Flux.concat(writes).then(recordStarts(instanceId, finishedStarts)).then(Mono.fromRunnable(() -> {
-                        if (kick) reconciler.kick();
-                    })).then(assignments(instanceId));
+                    return Flux.concat(writes).then(Mono.defer(() -> recordStarts(instanceId, finishedStarts)))
+                            .then(Mono.fromRunnable(() -> {
+                                if (kick) reconciler.kick();
+                            })).then(assignments(instanceId));
                 });
     }
 
     /** A copy start that ended with this heartbeat, to export once. */
     private record FinishedStart(String component, CopyStatus outcome, CopyStartup startup) {}
 
-    /** Exports finished starts, tagged with the instance's endpoint (looked up only when there are any). */
+    /**
+     * Exports finished starts, tagged with the instance's endpoint (looked up only when there are any). Metrics never
+     * fail a heartbeat: a report they cannot take is logged and skipped.
+     */
     private Mono<Void> recordStarts(String instanceId, List<FinishedStart> starts) {
         if (starts.isEmpty()) return Mono.empty();
-        return instances.find(instanceId).doOnNext(i -> starts.forEach(s ->
-                startMetrics.record(i.endpointName(), s.component(), s.outcome().name(), s.startup()))).then();
+        return instances.find(instanceId).doOnNext(i -> starts.forEach(s -> {
+            try {
+                startMetrics.record(i.endpointName(), s.component(), s.outcome().name(), s.startup());
+            } catch (RuntimeException e) {
+                log.atWarn().addKeyValue("instance", instanceId).addKeyValue("component", s.component())
+                        .log("Could not export a copy start's metrics: {}", e.toString());
+            }
+        })).then();
     }
 
     private Mono<HeartbeatResponse> assignments(String instanceId) {

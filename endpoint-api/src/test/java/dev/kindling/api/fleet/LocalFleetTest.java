@@ -41,12 +41,16 @@ class LocalFleetTest {
     }
 
     @Test
-    void leftoverDisksOfAnEarlierRunAreClearedAtStart() throws Exception {
+    void disksOfAnEarlierRunAreClearedAtStartAndNothingElse() throws Exception {
         Path stale = Files.createDirectories(dir.resolve("ki-old/blobs"));
         Files.writeString(stale.resolve("x"), "stale");
-        try (LocalFleet f = fleet(0)) {
-            assertThat(dir).isEmptyDirectory();
-            assertThat(f.disk("ki-new")).isEqualTo(dir.resolve("ki-new"));
-        }
+        Files.writeString(dir.resolve("ki-old").resolve(LocalFleet.DISK_MARKER), "ki-old");
+        Path someoneElses = Files.createDirectories(dir.resolve("registry"));
+        Files.writeString(someoneElses.resolve("keep"), "not a disk");
+
+        fleet(0).close(); // closing waits for the background deletions
+
+        assertThat(dir.resolve("ki-old")).doesNotExist();
+        assertThat(someoneElses.resolve("keep")).hasContent("not a disk");
     }
 }

@@ -29,10 +29,6 @@ public record ManifestDocument(String mediaType, List<Descriptor> blobs, List<De
         manifests = List.copyOf(manifests);
     }
 
-    public boolean index() {
-        return mediaType.equals(RegistryClient.OCI_INDEX) || mediaType.equals(RegistryClient.DOCKER_LIST);
-    }
-
     /**
      * Reads a manifest. {@code declaredType} is what the referrer said it is (an index entry's media type, or
      * null); the document's own {@code mediaType} must agree with it. Throws IllegalArgumentException saying

@@ -89,10 +89,6 @@ public final class OciLayout {
         return root;
     }
 
-    public List<Entry> entries() {
-        return entries;
-    }
-
     /**
      * The image to import: the one whose ref name is {@code refName}, or with no ref name asked, the only one.
      * Throws IllegalArgumentException listing the names there are.
