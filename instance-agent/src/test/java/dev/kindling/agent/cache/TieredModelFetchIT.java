@@ -9,6 +9,7 @@ import dev.kindling.agent.artifact.LocalS3;
 import dev.kindling.agent.artifact.ObjectVersion;
 import dev.kindling.agent.artifact.S3Uri;
 import dev.kindling.agent.io.InstanceThroughput;
+import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.s3.S3FetchSettings;
 import dev.kindling.agent.s3.S3ObjectFetcher;
 import dev.kindling.agent.s3.S3Reader;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -197,6 +199,47 @@ class TieredModelFetchIT {
             assertThatThrownBy(() -> down.tiers().fetch(uri, empty))
                     .isInstanceOfSatisfying(ArtifactException.class, e -> assertThat(e.code()).isEqualTo(ArtifactException.Code.UNAVAILABLE))
                     .hasMessageContaining("model " + uri + ": S3 is unreachable and no complete copy is stored");
+        }
+    }
+
+    @Test
+    void aPackedModelUnpacksWhileItsRoomIsStillReserved() throws Exception {
+        s3.put("models", "held/model.tar.gz", TestTars.tar(true, "weights.bin", "\0".repeat(200_000)));
+        DiskBudget budget = new DiskBudget(10_000_000);
+        AtomicReference<String> probe = new AtomicReference<>();
+        // The disk limit sees the first bytes unpacked; by then the fetch's reservation must still hold its room.
+        Throughput disk = bytes -> {
+            if (probe.get() != null) return;
+            try {
+                budget.reserve(10_000_000 - budget.usedBytes()).close();
+                probe.set("nothing reserved");
+            } catch (IOException e) {
+                probe.set(e.getMessage());
+            }
+        };
+        try (Agent agent = Agent.forEndpoint(s3.endpoint(), SETTINGS); ArtifactStore store = new ArtifactStore(dir, budget);
+             TieredModelFetch.Result r = new TieredModelFetch(List.of(), agent.fetcher(), new InstanceThroughput(Throughput.UNLIMITED, disk))
+                     .fetch(S3Uri.parse("s3://models/held/model.tar.gz"), store)) {
+            assertThat(r.artifact().bytes()).isEqualTo(200_000);
+            assertThat(probe.get()).contains("by fetches in progress");
+        }
+    }
+
+    @Test
+    void aModelLargerUnpackedThanReservedDisplacesAnOldArtifact() throws Exception {
+        s3.put("models", "displace/old.bin", random(7, 100_000));
+        s3.put("models", "displace/model.tar.gz", TestTars.tar(true, "weights.bin", "\0".repeat(300_000))); // packs to ~1 KiB
+        DiskBudget budget = new DiskBudget(350_000);
+        try (Agent agent = Agent.forEndpoint(s3.endpoint(), SETTINGS); ArtifactStore store = new ArtifactStore(dir, budget)) {
+            TieredModelFetch tiers = agent.tiers();
+            TieredModelFetch.Result old = tiers.fetch(S3Uri.parse("s3://models/displace/old.bin"), store);
+            old.close();
+            try (TieredModelFetch.Result r = tiers.fetch(S3Uri.parse("s3://models/displace/model.tar.gz"), store)) {
+                assertThat(r.artifact().bytes()).isEqualTo(300_000);
+                assertThat(store.get(old.artifact().key())).as("evicted once the unpacked model was counted").isEmpty();
+                assertThat(budget.usedBytes()).isEqualTo(300_000);
+                assertThat(r.tiers().fallbacks()).isEmpty();
+            }
         }
     }
 
