@@ -1,6 +1,7 @@
 package dev.kindling.agent.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.Throughput;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -244,17 +244,9 @@ public final class TarExtraction {
         }
     }
 
+    /** Deletes what an entry replaces or a whiteout removes; never the root or anything outside it. */
     private static void deleteTree(Path p, Path root) throws IOException {
-        if (!p.startsWith(root) || p.equals(root) || !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            try (Stream<Path> walk = Files.walk(p)) {
-                for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(x);
-                }
-            }
-        } else {
-            Files.delete(p);
-        }
+        if (p.startsWith(root) && !p.equals(root)) FileTrees.delete(p);
     }
 
     private static void setMode(Path p, int mode) throws IOException {

@@ -1,13 +1,14 @@
 package dev.kindling.agent.artifact;
 
 import dev.kindling.agent.archive.TarExtraction;
+import dev.kindling.agent.internal.Hashes;
 import dev.kindling.agent.internal.Json;
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.store.DiskBudget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -15,11 +16,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,7 +80,7 @@ public final class ArtifactStore implements AutoCloseable {
             Files.createDirectories(objects);
             Files.createDirectories(staging);
             try (Stream<Path> leftovers = Files.list(staging)) {
-                for (Path p : leftovers.toList()) deleteTree(p); // assemblies a crash interrupted
+                for (Path p : leftovers.toList()) FileTrees.delete(p); // assemblies a crash interrupted
             }
             try (Stream<Path> dirs = Files.list(artifacts)) {
                 for (Path dir : dirs.toList()) reopen(dir);
@@ -103,7 +101,7 @@ public final class ArtifactStore implements AutoCloseable {
                 throw new IOException("artifact.json does not describe its directory");
             }
         } catch (IOException | RuntimeException e) {
-            deleteTree(dir); // only a rename publishes, so this is not ours or was damaged: nothing to keep
+            FileTrees.delete(dir); // only a rename publishes, so this is not ours or was damaged: nothing to keep
             return;
         }
         register(a, Files.getLastModifiedTime(manifestFile).toMillis());
@@ -122,7 +120,7 @@ public final class ArtifactStore implements AutoCloseable {
         // A rename first: the artifact stops being visible at once, even if deleting its files takes a while.
         Path doomed = staging.resolve(key.hex() + ".evicted-" + System.nanoTime());
         Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(doomed);
+        FileTrees.delete(doomed);
     }
 
     public DiskBudget budget() {
@@ -186,12 +184,7 @@ public final class ArtifactStore implements AutoCloseable {
 
     /** Bucket, key and ETag: a new version of the object never resumes from an old one's bytes. */
     private static String objectId(ObjectVersion o) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
-                    (o.bucket() + "/" + o.key() + "@" + o.eTag()).getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashes.sha256Hex(o.bucket() + "/" + o.key() + "@" + o.eTag());
     }
 
     /**
@@ -225,7 +218,7 @@ public final class ArtifactStore implements AutoCloseable {
             try {
                 Files.move(stage, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-                deleteTree(stage);
+                FileTrees.delete(stage);
                 return get(key).orElseThrow(() -> new ArtifactException(ArtifactException.Code.LOCAL_IO,
                         doing + ": " + dir + " exists but is not a complete artifact"));
             }
@@ -236,7 +229,7 @@ public final class ArtifactStore implements AutoCloseable {
             return a;
         } catch (IOException e) {
             try {
-                deleteTree(stage);
+                FileTrees.delete(stage);
                 if (e instanceof TarExtraction.RefusedEntry) { // the object is verified but unsafe: no use keeping it
                     for (ObjectVersion o : source.objects()) Files.deleteIfExists(verifiedObject(o));
                 }
@@ -309,19 +302,5 @@ public final class ArtifactStore implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        List<Path> all;
-        try (Stream<Path> walk = Files.walk(p)) {
-            all = walk.sorted(Comparator.reverseOrder()).toList();
-        }
-        for (Path x : all) {
-            if (Files.isDirectory(x, LinkOption.NOFOLLOW_LINKS)) {
-                x.toFile().setWritable(true, true); // an archive may have unpacked read-only directories
-            }
-        }
-        for (Path x : all) Files.delete(x);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kindling.agent.cache;
 
+import dev.kindling.agent.internal.Hashes;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
 import dev.kindling.agent.store.BlobStore;
@@ -10,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * An image cache kept as a directory of blobs ({@code root/blobs/sha256/<hex>}), such as a prepared cache volume a
@@ -37,7 +37,7 @@ public final class DirectoryImageCache implements ImageCache {
         if (!Files.isRegularFile(source)) return new Outcome.Miss();
         Path target = store.partialData(blob.digest());
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            MessageDigest sha = Hashes.sha256();
             long bytes;
             try (InputStream in = Files.newInputStream(source);
                  OutputStream out = new DigestOutputStream(Files.newOutputStream(target), sha)) {
@@ -58,8 +58,6 @@ public final class DirectoryImageCache implements ImageCache {
                 // the partial file is only scratch
             }
             return new Outcome.Failed(name + " could not provide blob " + blob.digest() + ": " + e.getMessage());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.kindling.agent.registry;
 
 import dev.kindling.agent.fetch.ChunkedDownload;
+import dev.kindling.agent.internal.Hashes;
 import dev.kindling.agent.io.InstanceThroughput;
 import dev.kindling.agent.store.BlobStore;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -16,7 +17,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -162,11 +162,7 @@ public final class BlobFetcher implements AutoCloseable {
             this.descriptor = descriptor;
             this.store = store;
             this.listener = listener;
-            try {
-                this.sha256 = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            this.sha256 = Hashes.sha256();
         }
 
         @Override

@@ -1,11 +1,10 @@
 package dev.kindling.agent.store;
 
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.registry.Digest;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.Comparator;
 import java.util.List;
@@ -129,11 +128,7 @@ public final class BlobStore {
     /** Moves a verified partial blob into the store. */
     public void publish(Digest digest, Path verified) throws IOException {
         long size = Files.size(verified);
-        try {
-            Files.move(verified, path(digest), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(verified, path(digest), StandardCopyOption.REPLACE_EXISTING);
-        }
+        FileTrees.move(verified, path(digest));
         budget.add(BUDGET_NAME, digest.hex(), size, () -> Files.deleteIfExists(path(digest)));
     }
 
