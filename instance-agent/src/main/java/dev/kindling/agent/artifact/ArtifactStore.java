@@ -36,12 +36,13 @@ import java.util.stream.Stream;
  *   root/artifacts/&lt;key&gt;/artifact.json   URI, object versions, bytes, completion time
  *   root/objects/&lt;id&gt;.data, .&lt;chunk&gt;.chunks   objects being fetched, with the chunks they hold
  *   root/objects/&lt;id&gt;.verified            objects fetched and verified, not yet assembled
- *   root/staging/                           artifacts being assembled
+ *   root/staging/                           artifacts being assembled, and evicted ones being deleted
  * </pre>
  * An artifact is assembled in {@code staging/} from verified objects (unpacked, or linked file by file) and renamed
- * into {@code artifacts/} whole, so a crash never leaves half an artifact visible; staging leftovers are removed at
- * open. The index of complete artifacts per URI is rebuilt from the {@code artifact.json} files at open, so a warm
- * start finds the newest complete artifact for a URI without asking S3.
+ * into {@code artifacts/} whole, so a crash never leaves half an artifact visible; an evicted one is renamed back into
+ * {@code staging/} and deleted from there in the background. Staging leftovers are removed at open. The index of
+ * complete artifacts per URI is rebuilt from the {@code artifact.json} files at open, so a warm start finds the newest
+ * complete artifact for a URI without asking S3.
  *
  * <p>Artifacts count against a {@link DiskBudget} (their bytes on disk), which the instance's blob store may share;
  * a lease pins an artifact a running copy serves from.
@@ -80,7 +81,7 @@ public final class ArtifactStore implements AutoCloseable {
             Files.createDirectories(objects);
             Files.createDirectories(staging);
             try (Stream<Path> leftovers = Files.list(staging)) {
-                for (Path p : leftovers.toList()) FileTrees.delete(p); // assemblies a crash interrupted
+                for (Path p : leftovers.toList()) FileTrees.delete(p); // interrupted assemblies, evictions not yet deleted
             }
             try (Stream<Path> dirs = Files.list(artifacts)) {
                 for (Path dir : dirs.toList()) reopen(dir);
@@ -112,15 +113,15 @@ public final class ArtifactStore implements AutoCloseable {
         budget.add(BUDGET_NAME, a.key().hex(), a.bytes(), lastUsedMillis, () -> evict(a.key()));
     }
 
-    /** Deletes an artifact the budget let go of; runs under the budget's lock. */
+    /**
+     * Moves an artifact the budget let go of aside, into {@code staging/}, and deletes it in the background: this
+     * runs under the budget's lock, and deleting a model's files can take long. The index forgets it only once the
+     * rename succeeded; a rename that fails leaves it complete and listed.
+     */
     private void evict(ArtifactKey key) throws IOException {
-        complete.remove(key);
         Path dir = artifacts.resolve(key.hex());
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
-        // A rename first: the artifact stops being visible at once, even if deleting its files takes a while.
-        Path doomed = staging.resolve(key.hex() + ".evicted-" + System.nanoTime());
-        Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-        FileTrees.delete(doomed);
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) FileTrees.moveAside(dir, staging);
+        complete.remove(key);
     }
 
     public DiskBudget budget() {

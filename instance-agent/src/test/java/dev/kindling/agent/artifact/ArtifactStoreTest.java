@@ -72,6 +72,20 @@ class ArtifactStoreTest {
     }
 
     @Test
+    void anEvictionWhoseRenameFailsKeepsTheArtifactListedAndWhole() throws IOException {
+        DiskBudget budget = new DiskBudget(100);
+        ArtifactStore store = new ArtifactStore(dir, budget);
+        Artifact old = store.publish(verified(store, "s3://models/old.bin", "old.bin", "x".repeat(40)), Throughput.UNLIMITED);
+        Files.delete(dir.resolve("staging"));
+        Files.writeString(dir.resolve("staging"), "not a directory"); // evicted trees are renamed into staging/
+
+        assertThatThrownBy(() -> budget.makeRoom(80)).isInstanceOf(IOException.class);
+        assertThat(store.get(old.key())).as("still complete, so still listed").isPresent();
+        assertThat(old.directory().resolve("old.bin")).hasContent("x".repeat(40));
+        assertThat(store.usedBytes()).isEqualTo(40);
+    }
+
+    @Test
     void anObjectKeyThatClimbsOutOfThePrefixIsRefused() {
         ObjectVersion evil = new ObjectVersion("models", "llm/../../etc/passwd", 1, "e");
         assertThatThrownBy(() -> new ArtifactSource(S3Uri.parse("s3://models/llm/"), List.of(evil)))
