@@ -36,6 +36,7 @@ import java.util.stream.Stream;
  *   root/artifacts/&lt;key&gt;/artifact.json   URI, object versions, bytes, completion time
  *   root/objects/&lt;id&gt;.data, .&lt;chunk&gt;.chunks   objects being fetched, with the chunks they hold
  *   root/objects/&lt;id&gt;.verified            objects fetched and verified, not yet assembled
+ *   root/objects/&lt;id&gt;.verified.*.copying  objects being copied from a cache tier
  *   root/staging/                           artifacts being assembled, and evicted ones being deleted
  * </pre>
  * An artifact is assembled in {@code staging/} from verified objects (unpacked, or linked file by file) and renamed
@@ -82,6 +83,11 @@ public final class ArtifactStore implements AutoCloseable {
             Files.createDirectories(staging);
             try (Stream<Path> leftovers = Files.list(staging)) {
                 for (Path p : leftovers.toList()) FileTrees.delete(p); // interrupted assemblies, evictions not yet deleted
+            }
+            try (Stream<Path> scratch = Files.list(objects)) { // copies from a cache tier a crash interrupted
+                for (Path p : scratch.filter(p -> p.getFileName().toString().endsWith(".copying")).toList()) {
+                    Files.deleteIfExists(p);
+                }
             }
             try (Stream<Path> dirs = Files.list(artifacts)) {
                 for (Path dir : dirs.toList()) reopen(dir);

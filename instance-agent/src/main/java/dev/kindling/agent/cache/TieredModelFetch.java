@@ -75,7 +75,7 @@ public final class TieredModelFetch {
         String model = "model " + uri;
         ArtifactSource source;
         try {
-            source = new ArtifactSource(uri, s3.reader().resolve(uri));
+            source = ArtifactSource.resolved(uri, s3.reader().resolve(uri));
         } catch (ArtifactException e) {
             if (e.code() != Code.UNAVAILABLE) throw e.within(model);
             return fallback(uri, store, tally, e, started)
@@ -115,13 +115,14 @@ public final class TieredModelFetch {
     }
 
     /**
-     * The newest complete artifact for the URI, when S3 cannot say which is current. Each candidate is leased before
-     * it is looked up, so it cannot be evicted in between; one evicted before its lease is passed over.
+     * The newest complete artifact for the URI, when S3 cannot say which is current: stored under the URI itself or,
+     * if it turned out to name a prefix, under that prefix. Each candidate is leased before it is looked up, so it
+     * cannot be evicted in between; one evicted before its lease is passed over.
      */
     private static Optional<Result> fallback(S3Uri uri, ArtifactStore store, TierReport.Tally tally, ArtifactException cause,
                                              long started) {
         for (Artifact candidate : store.artifacts()) { // newest first
-            if (!candidate.uri().equals(uri)) continue;
+            if (!candidate.uri().equals(uri) && !candidate.uri().equals(uri.asPrefix())) continue;
             DiskBudget.Lease lease = store.lease(Set.of(candidate.key()));
             Optional<Artifact> held = store.get(candidate.key());
             if (held.isEmpty()) {

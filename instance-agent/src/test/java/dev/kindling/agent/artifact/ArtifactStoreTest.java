@@ -47,11 +47,13 @@ class ArtifactStoreTest {
 
         Files.createDirectories(dir.resolve("staging/half-assembled/model")); // a crash during assembly
         Files.createDirectories(dir.resolve("artifacts/" + "f".repeat(64) + "/model")); // not published by a rename
+        Path scratch = Files.writeString(dir.resolve("objects/x.verified.123.copying"), "a cache copy a crash cut short");
         ArtifactStore again = new ArtifactStore(dir);
         assertThat(again.newest(S3Uri.parse("s3://models/llm/v1/"))).map(Artifact::key).contains(source.key());
         assertThat(again.usedBytes()).isEqualTo(6);
         assertThat(dir.resolve("staging/half-assembled")).doesNotExist();
         assertThat(dir.resolve("artifacts/" + "f".repeat(64))).doesNotExist();
+        assertThat(scratch).doesNotExist();
     }
 
     @Test

@@ -244,6 +244,32 @@ class TieredModelFetchIT {
     }
 
     @Test
+    void aUriThatNamesAPrefixWithoutTheSlashIsTheSameArtifactAsWithIt() throws Exception {
+        s3.put("models", "slash/m/config.json", "{}".getBytes(StandardCharsets.UTF_8));
+        s3.put("models", "slash/m/weights.bin", random(8, 10_000));
+        try (Agent agent = Agent.forEndpoint(s3.endpoint(), SETTINGS); ArtifactStore store = new ArtifactStore(dir.resolve("store"))) {
+            TieredModelFetch tiers = agent.tiers();
+            try (TieredModelFetch.Result bare = tiers.fetch(S3Uri.parse("s3://models/slash/m"), store);
+                 TieredModelFetch.Result slash = tiers.fetch(S3Uri.parse("s3://models/slash/m/"), store)) {
+                assertThat(slash.artifact().key()).isEqualTo(bare.artifact().key());
+                assertThat(bare.artifact().uri()).isEqualTo(S3Uri.parse("s3://models/slash/m/"));
+                assertThat(slash.tiers().tiers().get(TieredModelFetch.LOCAL).hits()).isEqualTo(2);
+                assertThat(store.artifacts()).hasSize(1);
+            }
+        }
+        URI nobody;
+        try (ServerSocket s = new ServerSocket(0)) {
+            nobody = URI.create("http://127.0.0.1:" + s.getLocalPort());
+        }
+        S3FetchSettings quick = SETTINGS.withAttempts(2).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2));
+        try (Agent down = Agent.forEndpoint(nobody, quick); ArtifactStore restarted = new ArtifactStore(dir.resolve("store"));
+             TieredModelFetch.Result r = down.tiers().fetch(S3Uri.parse("s3://models/slash/m"), restarted)) {
+            assertThat(Files.readString(r.artifact().directory().resolve("config.json"))).isEqualTo("{}");
+            assertThat(r.tiers().fallbacks()).singleElement().asString().startsWith("S3 unreachable while resolving s3://models/slash/m");
+        }
+    }
+
+    @Test
     void theSharedBudgetEvictsAnOldArtifactButNeverOneACopyHolds() throws Exception {
         s3.put("models", "budget/a.bin", random(4, 100_000));
         s3.put("models", "budget/b.bin", random(5, 100_000));
