@@ -35,29 +35,33 @@ public final class DirectoryImageCache implements ImageCache {
     public Outcome provide(Descriptor blob, BlobStore store) {
         Path source = blobs.resolve(blob.digest().hex());
         if (!Files.isRegularFile(source)) return new Outcome.Miss();
-        Path target = store.partialData(blob.digest());
+        Path scratch = null;
         try {
+            // A scratch file of its own: the blob's partial file may be another pull's download of the same blob.
+            scratch = store.scratchFor(blob.digest());
             MessageDigest sha = Hashes.sha256();
             long bytes;
             try (InputStream in = Files.newInputStream(source);
-                 OutputStream out = new DigestOutputStream(Files.newOutputStream(target), sha)) {
+                 OutputStream out = new DigestOutputStream(Files.newOutputStream(scratch), sha)) {
                 bytes = in.transferTo(out);
             }
             Digest actual = Digest.of(sha.digest());
             if (!actual.equals(blob.digest())) {
-                Files.deleteIfExists(target);
                 return new Outcome.Failed(name + " holds a corrupt copy of blob " + blob.digest() + " (it hashes to "
                         + actual + ")");
             }
-            store.publish(blob.digest(), target);
+            store.publish(blob.digest(), scratch);
             return new Outcome.Hit(bytes);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(target);
-            } catch (IOException ignored) {
-                // the partial file is only scratch
-            }
             return new Outcome.Failed(name + " could not provide blob " + blob.digest() + ": " + e.getMessage());
+        } finally {
+            if (scratch != null) {
+                try {
+                    Files.deleteIfExists(scratch);
+                } catch (IOException ignored) {
+                    // only scratch; the store deletes leftovers when it opens
+                }
+            }
         }
     }
 }

@@ -25,6 +25,7 @@ public final class BlobStore {
 
     /** The name of blob entries in a shared {@link DiskBudget}. */
     public static final String BUDGET_NAME = "blob";
+    private static final String SCRATCH = ".copying";
 
     private final Path blobs;
     private final Path partial;
@@ -48,6 +49,9 @@ public final class BlobStore {
         try {
             Files.createDirectories(blobs);
             Files.createDirectories(partial);
+            try (Stream<Path> files = Files.list(partial)) { // copies a crash interrupted; downloads resume instead
+                for (Path f : files.filter(f -> f.getFileName().toString().endsWith(SCRATCH)).toList()) Files.deleteIfExists(f);
+            }
             List<Path> present;
             try (Stream<Path> files = Files.list(blobs)) {
                 present = files.filter(Files::isRegularFile).sorted(Comparator.comparing(BlobStore::mtime)).toList();
@@ -118,6 +122,14 @@ public final class BlobStore {
     /** Where a blob is assembled while it is fetched. */
     public Path partialData(Digest digest) {
         return partial.resolve(digest.hex() + ".data");
+    }
+
+    /**
+     * A new, empty file of the caller's own beside the partial files, for a copy of the blob made in one go (from a
+     * cache tier) that must not touch a download of the same blob under way; published like a partial file.
+     */
+    public Path scratchFor(Digest digest) throws IOException {
+        return Files.createTempFile(partial, digest.hex() + ".", SCRATCH);
     }
 
     /** One byte per chunk, 1 once the chunk's bytes are in the partial data file. */
