@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -28,6 +29,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Complete model artifacts by {@link ArtifactKey}, each a directory ready to serve as the model directory. On disk:
@@ -49,6 +52,8 @@ import java.util.stream.Stream;
  * a lease pins an artifact a running copy serves from.
  */
 public final class ArtifactStore implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ArtifactStore.class);
 
     /** The name of artifact entries in a shared {@link DiskBudget}. */
     public static final String BUDGET_NAME = "artifact";
@@ -276,18 +281,32 @@ public final class ArtifactStore implements AutoCloseable {
 
     /**
      * Forces a published artifact's files to disk in the background: it is usable at once (its bytes are in the
-     * page cache), and a fetch does not wait for gigabytes of writeback, as for blobs.
+     * page cache), and a fetch does not wait for gigabytes of writeback, as for blobs. Files are opened for reading,
+     * which is enough to force them and works for the read-only files an archive unpacks; one file that fails does not
+     * stop the others.
      */
     private static void syncTree(Path dir) {
+        List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-                    ch.force(false);
-                }
-            }
-        } catch (IOException | UncheckedIOException ignored) {
-            // evicted meanwhile, or a read-only file from an archive: the next writeback takes care of it
+            files = walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList();
+        } catch (IOException | UncheckedIOException e) {
+            if (Files.exists(dir)) warnNotSynced(dir, e);
+            return; // else evicted meanwhile: nothing left to sync
         }
+        for (Path p : files) {
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+                ch.force(false);
+            } catch (NoSuchFileException evicted) {
+                // the artifact was evicted meanwhile
+            } catch (IOException e) {
+                warnNotSynced(p, e);
+            }
+        }
+    }
+
+    /** The file stays usable from the page cache; only a crash before the next writeback would lose it. */
+    private static void warnNotSynced(Path p, Exception e) {
+        log.atWarn().addKeyValue("path", p).setCause(e).log("Cannot force an artifact's file to disk");
     }
 
     /** Waits until every artifact published so far is on disk. */
