@@ -142,26 +142,36 @@ public final class DiskBudget {
     }
 
     /**
-     * Frees space for {@code incomingBytes} more by evicting least recently used entries that no lease holds.
-     * Throws when even that is not enough, naming what is pinned.
+     * Frees space for {@code incomingBytes} more by evicting least recently used entries that no lease holds. An
+     * eviction that fails leaves its entry registered and the next one is tried. Throws when even that is not enough,
+     * naming what is pinned and which evictions failed.
      */
     public synchronized void makeRoom(long incomingBytes) throws IOException {
         if (fits(incomingBytes)) return;
         List<Map.Entry<Name, Entry>> byAge = new ArrayList<>(entries.entrySet());
         byAge.sort(Comparator.comparingLong((Map.Entry<Name, Entry> e) -> e.getValue().lastUsedMillis)
                 .thenComparingLong(e -> e.getValue().sequence));
+        List<String> failed = new ArrayList<>();
         for (Map.Entry<Name, Entry> e : byAge) {
             if (fits(incomingBytes)) break;
             if (pins.containsKey(e.getKey())) continue;
-            e.getValue().eviction.delete();
+            try {
+                e.getValue().eviction.delete();
+            } catch (IOException | RuntimeException ex) {
+                failed.add(e.getKey() + " (" + ex.getMessage() + ")");
+                continue;
+            }
             entries.remove(e.getKey());
             usedBytes -= e.getValue().bytes;
         }
         if (!fits(incomingBytes)) {
             List<String> pinned = entries.keySet().stream().filter(pins::containsKey).map(Name::toString).sorted().toList();
+            long pinnedBytes = entries.entrySet().stream().filter(e -> pins.containsKey(e.getKey()))
+                    .mapToLong(e -> e.getValue().bytes).sum();
             throw new IOException("disk budget of " + budgetBytes + " bytes cannot take " + incomingBytes + " more: "
-                    + usedBytes + " bytes are held by running copies" + (pinned.isEmpty() ? "" : " (" + describe(pinned) + ")")
-                    + (reservedBytes == 0 ? "" : " and " + reservedBytes + " by fetches in progress"));
+                    + pinnedBytes + " bytes are held by running copies" + (pinned.isEmpty() ? "" : " (" + describe(pinned) + ")")
+                    + (reservedBytes == 0 ? "" : " and " + reservedBytes + " by fetches in progress")
+                    + (failed.isEmpty() ? "" : "; evicting " + describe(failed) + " failed"));
         }
     }
 
@@ -169,9 +179,9 @@ public final class DiskBudget {
         return incomingBytes <= budgetBytes - usedBytes - reservedBytes;
     }
 
-    private static String describe(List<String> pinned) {
-        return pinned.size() <= 5 ? String.join(", ", pinned)
-                : String.join(", ", pinned.subList(0, 5)) + " and " + (pinned.size() - 5) + " more";
+    private static String describe(List<String> names) {
+        return names.size() <= 5 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 5)) + " and " + (names.size() - 5) + " more";
     }
 
     /**
