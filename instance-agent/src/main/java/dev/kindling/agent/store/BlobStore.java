@@ -110,6 +110,14 @@ public final class BlobStore {
         budget.makeRoom(incomingBytes);
     }
 
+    /**
+     * Makes room for a fetch of {@code bytes} and holds it until the reservation closes, by which time the fetched
+     * blobs are published (and counted) or gone: two fetches are never promised the same free space.
+     */
+    public DiskBudget.Reservation reserve(long bytes) throws IOException {
+        return budget.reserve(bytes);
+    }
+
     public Path path(Digest digest) {
         return blobs.resolve(digest.hex());
     }
