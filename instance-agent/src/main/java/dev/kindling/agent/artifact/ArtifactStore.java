@@ -309,17 +309,6 @@ public final class ArtifactStore implements AutoCloseable {
         log.atWarn().addKeyValue("path", p).setCause(e).log("Cannot force an artifact's file to disk");
     }
 
-    /** Waits until every artifact published so far is on disk. */
-    public void awaitDurable() {
-        try {
-            syncs.submit(() -> { }).get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("syncing artifacts to disk failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
         syncs.shutdown();

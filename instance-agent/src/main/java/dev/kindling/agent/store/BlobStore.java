@@ -151,10 +151,4 @@ public final class BlobStore {
         FileTrees.move(verified, path(digest));
         budget.add(BUDGET_NAME, digest.hex(), size, () -> Files.deleteIfExists(path(digest)));
     }
-
-    /** Forgets a partial blob (after a digest mismatch, its bytes cannot be trusted). */
-    public void discardPartial(Digest digest, long chunkBytes) throws IOException {
-        Files.deleteIfExists(partialData(digest));
-        Files.deleteIfExists(partialChunks(digest, chunkBytes));
-    }
 }

@@ -60,10 +60,6 @@ public final class DiskBudget {
         return new DiskBudget(Long.MAX_VALUE);
     }
 
-    public long budgetBytes() {
-        return budgetBytes;
-    }
-
     /**
      * Registers (or replaces) an entry as used at {@code lastUsedMillis}: a store reopening after a restart passes
      * its files' modification times, so the order across stores survives the restart.
@@ -81,10 +77,6 @@ public final class DiskBudget {
         add(store, key, bytes, System.currentTimeMillis(), eviction);
     }
 
-    public synchronized boolean contains(String store, String key) {
-        return entries.containsKey(new Name(store, key));
-    }
-
     /** Marks an entry as the most recently used; returns whether it is registered. */
     public synchronized boolean touch(String store, String key) {
         Entry e = entries.get(new Name(store, key));
@@ -92,12 +84,6 @@ public final class DiskBudget {
         e.lastUsedMillis = Math.max(e.lastUsedMillis, System.currentTimeMillis());
         e.sequence = ++sequence;
         return true;
-    }
-
-    /** Forgets an entry whose bytes its store removed itself. */
-    public synchronized void remove(String store, String key) {
-        Entry e = entries.remove(new Name(store, key));
-        if (e != null) usedBytes -= e.bytes;
     }
 
     /** Bytes of registered entries, without reservations. */
