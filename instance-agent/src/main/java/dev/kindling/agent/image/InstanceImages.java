@@ -24,6 +24,7 @@ import io.github.resilience4j.retry.RetryConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -108,8 +109,9 @@ public final class InstanceImages implements AutoCloseable {
     /** Moves an unpacked tree aside (quick, under the budget's lock) and deletes it in the background. */
     private void evict(Path dir) throws IOException {
         Files.deleteIfExists(dir.resolve("unpacked"));
+        Path rootfs = dir.resolve("rootfs");
         // A tree whose files could not all be deleted is left for the next start of the agent, which deletes it.
-        FileTrees.moveAside(dir.resolve("rootfs"), root);
+        if (Files.exists(rootfs, LinkOption.NOFOLLOW_LINKS)) FileTrees.moveAside(rootfs, root);
     }
 
     private static long unpackedBytes(Path dir) {
