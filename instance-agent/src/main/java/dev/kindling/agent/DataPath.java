@@ -59,7 +59,7 @@ public final class DataPath implements CopyData, AutoCloseable {
         DataPathSettings.S3Access access = settings.s3();
         Region region = Region.of(access.region());
         this.s3 = access.endpoint() == null
-                ? S3Clients.builder(access.fetch()).region(region).credentialsProvider(access.credentials()).build()
+                ? S3Clients.forRegion(region, access.credentials(), access.fetch())
                 : S3Clients.forEndpoint(access.endpoint(), region, access.credentials(), access.fetch());
         this.objects = new S3ObjectFetcher(new S3Reader(s3, access.fetch()), settings.throughput());
         this.models = new ArtifactStore(settings.root().resolve("models"), budget);

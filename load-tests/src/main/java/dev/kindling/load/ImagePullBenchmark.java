@@ -1,6 +1,7 @@
 package dev.kindling.load;
 
 import dev.kindling.agent.image.ImagePuller;
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.registry.BlobFetcher;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
@@ -22,7 +23,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -73,7 +73,7 @@ public final class ImagePullBenchmark {
                 System.exit(2);
             }
         }
-        deleteTree(work);
+        FileTrees.delete(work);
         Files.createDirectories(work);
 
         System.out.printf(Locale.ROOT, "Image: 1 layer of %d MiB + %d layers of %d MiB, random bytes; chunk %d MiB, "
@@ -108,7 +108,7 @@ public final class ImagePullBenchmark {
             List<Double> unpackCpu = new ArrayList<>();
             for (int rep = 1; rep <= reps; rep++) {
                 Path out = work.resolve("out");
-                deleteTree(out);
+                FileTrees.delete(out);
                 Files.createDirectories(out);
                 // Rotate the order so no method always runs first (page cache, disk state).
                 List<Runnable> order = new ArrayList<>();
@@ -124,7 +124,7 @@ public final class ImagePullBenchmark {
                     settle(work, registryData);
                     order.get((i + rep) % order.size()).run();
                 }
-                deleteTree(out.resolve("agent"));
+                FileTrees.delete(out.resolve("agent"));
                 List<Runnable> unpacking = List.of(
                         () -> {
                             long cpu = processCpuNanos();
@@ -139,7 +139,7 @@ public final class ImagePullBenchmark {
                 System.out.printf(Locale.ROOT, "rep %d: agent %.2f s (%.2f CPU s), skopeo %.2f s, curl %.2f s, cached start "
                         + "%.4f s, agent fetch+unpack %.2f s, curl|tar %.2f s%n", rep, agent.getLast(), agentCpu.getLast(),
                         skopeo.getLast(), curl.getLast(), cached.getLast(), unpacked.getLast(), curlTar.getLast());
-                deleteTree(out);
+                FileTrees.delete(out);
             }
             double ma = median(agent), ms = median(skopeo), mc = median(curl), mcached = median(cached);
             System.out.printf(Locale.ROOT, "%nMedians over %d repetitions (%.2f GB):%n", reps, totalBytes / 1e9);
@@ -156,7 +156,7 @@ public final class ImagePullBenchmark {
                     + "cached/cold %.4f (target < 0.01), fetch+unpack agent/curl|tar %.2f%n", ma / ms, ma / mc, mcached / ma,
                     median(unpacked) / median(curlTar));
         } finally {
-            deleteTree(work);
+            FileTrees.delete(work);
         }
     }
 
@@ -299,12 +299,5 @@ public final class ImagePullBenchmark {
     private static double median(List<Double> xs) {
         List<Double> s = xs.stream().sorted().toList();
         return s.size() % 2 == 1 ? s.get(s.size() / 2) : (s.get(s.size() / 2 - 1) + s.get(s.size() / 2)) / 2;
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
     }
 }

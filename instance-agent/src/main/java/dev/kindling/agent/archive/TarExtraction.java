@@ -1,6 +1,7 @@
 package dev.kindling.agent.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.Throughput;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +27,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * Extracts a tar (plain, gzip or zstd; the compression is read from the bytes, not trusted from a name or media
  * type) into a directory. No entry may write outside it: names that climb out, and writes through symbolic links,
  * are refused. The {@link Rules} say what else applies: OCI whiteouts for image layers, and for model archives no
- * whiteouts but no symbolic link that points out of the model directory either, since a model server on the host
- * would follow it.
+ * whiteouts but no symbolic link that points out of the model directory (as written, or once resolved on disk
+ * through other links) or to nothing, since a model server on the host would follow it.
  */
 public final class TarExtraction {
 
@@ -137,6 +137,8 @@ public final class TarExtraction {
                 }
             }
         }
+        // Before directory modes go on: a directory the archive makes unreadable must not hide a link from the walk.
+        if (rules == Rules.MODEL) requireLinksResolveInside(root, rules);
         for (int i = directories.size() - 1; i >= 0; i--) {
             var d = directories.get(i);
             if (Files.isDirectory(d.getKey(), LinkOption.NOFOLLOW_LINKS)) {
@@ -198,6 +200,33 @@ public final class TarExtraction {
         }
     }
 
+    /**
+     * Every symbolic link in a model must resolve, on disk, inside the model directory. The check of each link's text
+     * cannot see this: {@code a/b/d -> ..} then {@code a/b/l -> d/../../..} is inside as text, but {@code d} is
+     * followed first on disk and {@code l} lands above the root. A link that resolves to nothing is refused too: it
+     * could be made to point anywhere later, and a model with one is broken anyway.
+     */
+    private static void requireLinksResolveInside(Path root, Rules rules) throws IOException {
+        List<Path> links;
+        try (Stream<Path> walk = Files.walk(root)) { // does not follow links, so it never leaves the root
+            links = walk.filter(Files::isSymbolicLink).toList();
+        }
+        for (Path link : links) {
+            Path resolved;
+            try {
+                resolved = link.toRealPath();
+            } catch (IOException e) {
+                throw new RefusedEntry(rules.entry + " '" + root.relativize(link) + "' is a symbolic link to '"
+                        + Files.readSymbolicLink(link) + "', which resolves to nothing in " + rules.root + " ("
+                        + e.getClass().getSimpleName() + ")");
+            }
+            if (!resolved.startsWith(root)) {
+                throw new RefusedEntry(rules.entry + " '" + root.relativize(link) + "' is a symbolic link to '"
+                        + Files.readSymbolicLink(link) + "', which resolves outside " + rules.root);
+            }
+        }
+    }
+
     /** Refuses to write through a symbolic link in a parent directory: it could point anywhere. */
     private static void requireNoSymlinkParents(Path target, Path root, Rules rules) throws IOException {
         for (Path p = target.getParent(); p != null && p.startsWith(root) && !p.equals(root); p = p.getParent()) {
@@ -215,17 +244,9 @@ public final class TarExtraction {
         }
     }
 
+    /** Deletes what an entry replaces or a whiteout removes; never the root or anything outside it. */
     private static void deleteTree(Path p, Path root) throws IOException {
-        if (!p.startsWith(root) || p.equals(root) || !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            try (Stream<Path> walk = Files.walk(p)) {
-                for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(x);
-                }
-            }
-        } else {
-            Files.delete(p);
-        }
+        if (p.startsWith(root) && !p.equals(root)) FileTrees.delete(p);
     }
 
     private static void setMode(Path p, int mode) throws IOException {

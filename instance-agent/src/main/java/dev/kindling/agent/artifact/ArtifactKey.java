@@ -1,10 +1,7 @@
 package dev.kindling.agent.artifact;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.kindling.agent.internal.Hashes;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -21,12 +18,7 @@ public record ArtifactKey(String hex) {
         StringBuilder b = new StringBuilder("kindling-artifact-v1\n").append(uri).append('\n');
         objects.stream().sorted(Comparator.comparing(ObjectVersion::key))
                 .forEach(o -> b.append(o.key()).append('\t').append(o.size()).append('\t').append(o.eTag()).append('\n'));
-        try {
-            return new ArtifactKey(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(b.toString().getBytes(StandardCharsets.UTF_8))));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return new ArtifactKey(Hashes.sha256Hex(b.toString()));
     }
 
     /** The first 12 hex digits, for messages. */

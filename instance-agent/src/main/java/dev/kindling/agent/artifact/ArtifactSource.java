@@ -17,6 +17,15 @@ public record ArtifactSource(S3Uri uri, List<ObjectVersion> objects) {
         for (ObjectVersion o : objects) relativePath(uri, objects, o); // refuses keys that would escape the model directory
     }
 
+    /**
+     * The source of what {@code uri} resolved to. A URI that named no object but was listed as a prefix is that
+     * prefix: {@code s3://b/m} and {@code s3://b/m/} are then one artifact, not two copies of the same objects.
+     */
+    public static ArtifactSource resolved(S3Uri uri, List<ObjectVersion> objects) {
+        boolean theObject = objects.size() == 1 && objects.get(0).key().equals(uri.key());
+        return new ArtifactSource(uri.isPrefix() || theObject ? uri : uri.asPrefix(), objects);
+    }
+
     public ArtifactKey key() {
         return ArtifactKey.of(uri, objects);
     }

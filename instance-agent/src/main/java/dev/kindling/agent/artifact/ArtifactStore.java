@@ -1,25 +1,24 @@
 package dev.kindling.agent.artifact;
 
 import dev.kindling.agent.archive.TarExtraction;
+import dev.kindling.agent.internal.Hashes;
 import dev.kindling.agent.internal.Json;
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.store.DiskBudget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +29,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Complete model artifacts by {@link ArtifactKey}, each a directory ready to serve as the model directory. On disk:
@@ -38,17 +39,21 @@ import java.util.stream.Stream;
  *   root/artifacts/&lt;key&gt;/artifact.json   URI, object versions, bytes, completion time
  *   root/objects/&lt;id&gt;.data, .&lt;chunk&gt;.chunks   objects being fetched, with the chunks they hold
  *   root/objects/&lt;id&gt;.verified            objects fetched and verified, not yet assembled
- *   root/staging/                           artifacts being assembled
+ *   root/objects/&lt;id&gt;.verified.*.copying  objects being copied from a cache tier
+ *   root/staging/                           artifacts being assembled, and evicted ones being deleted
  * </pre>
  * An artifact is assembled in {@code staging/} from verified objects (unpacked, or linked file by file) and renamed
- * into {@code artifacts/} whole, so a crash never leaves half an artifact visible; staging leftovers are removed at
- * open. The index of complete artifacts per URI is rebuilt from the {@code artifact.json} files at open, so a warm
- * start finds the newest complete artifact for a URI without asking S3.
+ * into {@code artifacts/} whole, so a crash never leaves half an artifact visible; an evicted one is renamed back into
+ * {@code staging/} and deleted from there in the background. Staging leftovers are removed at open. The index of
+ * complete artifacts per URI is rebuilt from the {@code artifact.json} files at open, so a warm start finds the newest
+ * complete artifact for a URI without asking S3.
  *
  * <p>Artifacts count against a {@link DiskBudget} (their bytes on disk), which the instance's blob store may share;
  * a lease pins an artifact a running copy serves from.
  */
 public final class ArtifactStore implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ArtifactStore.class);
 
     /** The name of artifact entries in a shared {@link DiskBudget}. */
     public static final String BUDGET_NAME = "artifact";
@@ -82,7 +87,12 @@ public final class ArtifactStore implements AutoCloseable {
             Files.createDirectories(objects);
             Files.createDirectories(staging);
             try (Stream<Path> leftovers = Files.list(staging)) {
-                for (Path p : leftovers.toList()) deleteTree(p); // assemblies a crash interrupted
+                for (Path p : leftovers.toList()) FileTrees.delete(p); // interrupted assemblies, evictions not yet deleted
+            }
+            try (Stream<Path> scratch = Files.list(objects)) { // copies from a cache tier a crash interrupted
+                for (Path p : scratch.filter(p -> p.getFileName().toString().endsWith(".copying")).toList()) {
+                    Files.deleteIfExists(p);
+                }
             }
             try (Stream<Path> dirs = Files.list(artifacts)) {
                 for (Path dir : dirs.toList()) reopen(dir);
@@ -103,7 +113,7 @@ public final class ArtifactStore implements AutoCloseable {
                 throw new IOException("artifact.json does not describe its directory");
             }
         } catch (IOException | RuntimeException e) {
-            deleteTree(dir); // only a rename publishes, so this is not ours or was damaged: nothing to keep
+            FileTrees.delete(dir); // only a rename publishes, so this is not ours or was damaged: nothing to keep
             return;
         }
         register(a, Files.getLastModifiedTime(manifestFile).toMillis());
@@ -114,15 +124,15 @@ public final class ArtifactStore implements AutoCloseable {
         budget.add(BUDGET_NAME, a.key().hex(), a.bytes(), lastUsedMillis, () -> evict(a.key()));
     }
 
-    /** Deletes an artifact the budget let go of; runs under the budget's lock. */
+    /**
+     * Moves an artifact the budget let go of aside, into {@code staging/}, and deletes it in the background: this
+     * runs under the budget's lock, and deleting a model's files can take long. The index forgets it only once the
+     * rename succeeded; a rename that fails leaves it complete and listed.
+     */
     private void evict(ArtifactKey key) throws IOException {
-        complete.remove(key);
         Path dir = artifacts.resolve(key.hex());
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
-        // A rename first: the artifact stops being visible at once, even if deleting its files takes a while.
-        Path doomed = staging.resolve(key.hex() + ".evicted-" + System.nanoTime());
-        Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(doomed);
+        if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) FileTrees.moveAside(dir, staging);
+        complete.remove(key);
     }
 
     public DiskBudget budget() {
@@ -186,12 +196,7 @@ public final class ArtifactStore implements AutoCloseable {
 
     /** Bucket, key and ETag: a new version of the object never resumes from an old one's bytes. */
     private static String objectId(ObjectVersion o) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(
-                    (o.bucket() + "/" + o.key() + "@" + o.eTag()).getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashes.sha256Hex(o.bucket() + "/" + o.key() + "@" + o.eTag());
     }
 
     /**
@@ -225,7 +230,7 @@ public final class ArtifactStore implements AutoCloseable {
             try {
                 Files.move(stage, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-                deleteTree(stage);
+                FileTrees.delete(stage);
                 return get(key).orElseThrow(() -> new ArtifactException(ArtifactException.Code.LOCAL_IO,
                         doing + ": " + dir + " exists but is not a complete artifact"));
             }
@@ -236,7 +241,7 @@ public final class ArtifactStore implements AutoCloseable {
             return a;
         } catch (IOException e) {
             try {
-                deleteTree(stage);
+                FileTrees.delete(stage);
                 if (e instanceof TarExtraction.RefusedEntry) { // the object is verified but unsafe: no use keeping it
                     for (ObjectVersion o : source.objects()) Files.deleteIfExists(verifiedObject(o));
                 }
@@ -276,29 +281,32 @@ public final class ArtifactStore implements AutoCloseable {
 
     /**
      * Forces a published artifact's files to disk in the background: it is usable at once (its bytes are in the
-     * page cache), and a fetch does not wait for gigabytes of writeback, as for blobs.
+     * page cache), and a fetch does not wait for gigabytes of writeback, as for blobs. Files are opened for reading,
+     * which is enough to force them and works for the read-only files an archive unpacks; one file that fails does not
+     * stop the others.
      */
     private static void syncTree(Path dir) {
+        List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList()) {
-                try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
-                    ch.force(false);
-                }
+            files = walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList();
+        } catch (IOException | UncheckedIOException e) {
+            if (Files.exists(dir)) warnNotSynced(dir, e);
+            return; // else evicted meanwhile: nothing left to sync
+        }
+        for (Path p : files) {
+            try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+                ch.force(false);
+            } catch (NoSuchFileException evicted) {
+                // the artifact was evicted meanwhile
+            } catch (IOException e) {
+                warnNotSynced(p, e);
             }
-        } catch (IOException | UncheckedIOException ignored) {
-            // evicted meanwhile, or a read-only file from an archive: the next writeback takes care of it
         }
     }
 
-    /** Waits until every artifact published so far is on disk. */
-    public void awaitDurable() {
-        try {
-            syncs.submit(() -> { }).get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("syncing artifacts to disk failed", e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** The file stays usable from the page cache; only a crash before the next writeback would lose it. */
+    private static void warnNotSynced(Path p, Exception e) {
+        log.atWarn().addKeyValue("path", p).setCause(e).log("Cannot force an artifact's file to disk");
     }
 
     @Override
@@ -309,19 +317,5 @@ public final class ArtifactStore implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        List<Path> all;
-        try (Stream<Path> walk = Files.walk(p)) {
-            all = walk.sorted(Comparator.reverseOrder()).toList();
-        }
-        for (Path x : all) {
-            if (Files.isDirectory(x, LinkOption.NOFOLLOW_LINKS)) {
-                x.toFile().setWritable(true, true); // an archive may have unpacked read-only directories
-            }
-        }
-        for (Path x : all) Files.delete(x);
     }
 }

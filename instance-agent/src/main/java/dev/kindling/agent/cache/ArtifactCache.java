@@ -13,7 +13,11 @@ public interface ArtifactCache {
     /** Name for reports and failure reasons. */
     String name();
 
-    /** Writes a verified copy of the object to {@code target} and says so, or says why not (leaving no file). */
+    /**
+     * Writes a verified copy of the object to {@code target} and says so, or says why not (leaving no file). Copies go
+     * through a scratch file of their own beside the target, named {@code <target>.<unique>.copying}, which the
+     * artifact store deletes at open if a crash left one.
+     */
     Outcome provide(ObjectVersion object, Path target);
 
     /** What one attempt gave. */

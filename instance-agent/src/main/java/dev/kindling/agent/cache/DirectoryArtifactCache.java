@@ -2,6 +2,7 @@ package dev.kindling.agent.cache;
 
 import dev.kindling.agent.artifact.ArtifactException;
 import dev.kindling.agent.artifact.ObjectVersion;
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.s3.ObjectIntegrity;
 import dev.kindling.agent.s3.ObjectVerifier;
@@ -11,7 +12,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * A model cache kept as a copy of S3's layout, {@code root/<bucket>/<key>} (what {@code aws s3 sync} makes), such
@@ -44,6 +44,7 @@ public final class DirectoryArtifactCache implements ArtifactCache {
     public Outcome provide(ObjectVersion object, Path target) {
         Path source = root.resolve(object.bucket()).resolve(object.key()).normalize();
         if (!source.startsWith(root.resolve(object.bucket())) || !Files.isRegularFile(source)) return new Outcome.Miss();
+        Path partial = null;
         try {
             long size = Files.size(source);
             if (size != object.size()) {
@@ -52,7 +53,8 @@ public final class DirectoryArtifactCache implements ArtifactCache {
             }
             ObjectVerifier verifier = ObjectIntegrity.fromETag(object).verifier();
             Files.createDirectories(target.getParent());
-            Path partial = target.resolveSibling(target.getFileName() + ".copying");
+            // A scratch file of its own: two artifacts that share the object may copy it at the same time.
+            partial = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".copying");
             byte[] buffer = new byte[1 << 20];
             try (InputStream in = Files.newInputStream(source); OutputStream out = disk.pace(Files.newOutputStream(partial))) {
                 int n;
@@ -63,19 +65,21 @@ public final class DirectoryArtifactCache implements ArtifactCache {
             }
             ObjectVerifier.Verdict v = verifier.finish();
             if (!v.verified()) {
-                Files.deleteIfExists(partial);
                 return new Outcome.Failed(name + (v.failure() == ArtifactException.Code.CORRUPT
                         ? " holds a corrupt copy of " : " cannot verify its copy of ") + object.uri() + ": it " + v.detail());
             }
-            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            FileTrees.move(partial, target);
             return new Outcome.Hit(size);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(target.resolveSibling(target.getFileName() + ".copying"));
-            } catch (IOException ignored) {
-                // the partial copy is only scratch
-            }
             return new Outcome.Failed(name + " could not provide " + object.uri() + ": " + e.getMessage());
+        } finally {
+            if (partial != null) {
+                try {
+                    Files.deleteIfExists(partial);
+                } catch (IOException ignored) {
+                    // the partial copy is only scratch
+                }
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.kindling.agent.cache;
 
+import dev.kindling.agent.internal.Hashes;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
 import dev.kindling.agent.store.BlobStore;
@@ -10,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /**
  * An image cache kept as a directory of blobs ({@code root/blobs/sha256/<hex>}), such as a prepared cache volume a
@@ -35,31 +35,33 @@ public final class DirectoryImageCache implements ImageCache {
     public Outcome provide(Descriptor blob, BlobStore store) {
         Path source = blobs.resolve(blob.digest().hex());
         if (!Files.isRegularFile(source)) return new Outcome.Miss();
-        Path target = store.partialData(blob.digest());
+        Path scratch = null;
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            // A scratch file of its own: the blob's partial file may be another pull's download of the same blob.
+            scratch = store.scratchFor(blob.digest());
+            MessageDigest sha = Hashes.sha256();
             long bytes;
             try (InputStream in = Files.newInputStream(source);
-                 OutputStream out = new DigestOutputStream(Files.newOutputStream(target), sha)) {
+                 OutputStream out = new DigestOutputStream(Files.newOutputStream(scratch), sha)) {
                 bytes = in.transferTo(out);
             }
             Digest actual = Digest.of(sha.digest());
             if (!actual.equals(blob.digest())) {
-                Files.deleteIfExists(target);
                 return new Outcome.Failed(name + " holds a corrupt copy of blob " + blob.digest() + " (it hashes to "
                         + actual + ")");
             }
-            store.publish(blob.digest(), target);
+            store.publish(blob.digest(), scratch);
             return new Outcome.Hit(bytes);
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(target);
-            } catch (IOException ignored) {
-                // the partial file is only scratch
-            }
             return new Outcome.Failed(name + " could not provide blob " + blob.digest() + ": " + e.getMessage());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        } finally {
+            if (scratch != null) {
+                try {
+                    Files.deleteIfExists(scratch);
+                } catch (IOException ignored) {
+                    // only scratch; the store deletes leftovers when it opens
+                }
+            }
         }
     }
 }

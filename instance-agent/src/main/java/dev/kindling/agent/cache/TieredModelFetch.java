@@ -75,17 +75,11 @@ public final class TieredModelFetch {
         String model = "model " + uri;
         ArtifactSource source;
         try {
-            source = new ArtifactSource(uri, s3.reader().resolve(uri));
+            source = ArtifactSource.resolved(uri, s3.reader().resolve(uri));
         } catch (ArtifactException e) {
             if (e.code() != Code.UNAVAILABLE) throw e.within(model);
-            Optional<Artifact> newest = store.newest(uri);
-            if (newest.isEmpty()) throw e.within(model + ": S3 is unreachable and no complete copy is stored");
-            Artifact a = newest.get();
-            DiskBudget.Lease lease = store.lease(Set.of(a.key()));
-            tally.hits(LOCAL, a.objects().size(), a.bytes());
-            tally.fallback("S3 unreachable while resolving " + uri + " (" + e.getMessage() + "); serving the newest "
-                    + "complete artifact " + a.key().shortHex() + ", completed " + a.completedAt());
-            return new Result(a, tally.report(), Optional.empty(), Duration.ofNanos(System.nanoTime() - started), lease);
+            return fallback(uri, store, tally, e, started)
+                    .orElseThrow(() -> e.within(model + ": S3 is unreachable and no complete copy is stored"));
         } catch (IllegalArgumentException e) {
             throw new ArtifactException(Code.INVALID, model + ": " + e.getMessage(), e);
         }
@@ -100,21 +94,60 @@ public final class TieredModelFetch {
                 return new Result(local.get(), tally.report(), Optional.empty(), Duration.ofNanos(System.nanoTime() - started), lease);
             }
             Optional<S3FetchReport> fromS3;
+            Artifact artifact;
+            // Held until the artifact is published and counted: unpacking writes as much again as was fetched.
             try (DiskBudget.Reservation room = reserve(source, store, model)) {
                 fromS3 = fetchObjects(source, store, tally, progress, model);
+                try {
+                    artifact = store.publish(source, throughput.disk());
+                } catch (ArtifactException e) {
+                    throw e.within(model);
+                }
             }
-            Artifact artifact;
-            try {
-                artifact = store.publish(source, throughput.disk());
-            } catch (ArtifactException e) {
-                throw e.within(model);
-            }
+            displaceOverflow(store, tally, model);
             return new Result(artifact, tally.report(), fromS3, Duration.ofNanos(System.nanoTime() - started), lease);
         } catch (RuntimeException e) {
             lease.close();
             throw e;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * The newest complete artifact for the URI, when S3 cannot say which is current: stored under the URI itself or,
+     * if it turned out to name a prefix, under that prefix. Each candidate is leased before it is looked up, so it
+     * cannot be evicted in between; one evicted before its lease is passed over.
+     */
+    private static Optional<Result> fallback(S3Uri uri, ArtifactStore store, TierReport.Tally tally, ArtifactException cause,
+                                             long started) {
+        for (Artifact candidate : store.artifacts()) { // newest first
+            if (!candidate.uri().equals(uri) && !candidate.uri().equals(uri.asPrefix())) continue;
+            DiskBudget.Lease lease = store.lease(Set.of(candidate.key()));
+            Optional<Artifact> held = store.get(candidate.key());
+            if (held.isEmpty()) {
+                lease.close();
+                continue;
+            }
+            Artifact a = held.get();
+            tally.hits(LOCAL, a.objects().size(), a.bytes());
+            tally.fallback("S3 unreachable while resolving " + uri + " (" + cause.getMessage() + "); serving the newest "
+                    + "complete artifact " + a.key().shortHex() + ", completed " + a.completedAt());
+            return Optional.of(new Result(a, tally.report(), Optional.empty(), Duration.ofNanos(System.nanoTime() - started), lease));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * An unpacked model can be larger than its reservation and push the budget over: evict what it displaced. If
+     * everything left is held, the copy still starts (failing it would free nothing, the artifact stays), and the
+     * overflow is reported.
+     */
+    private static void displaceOverflow(ArtifactStore store, TierReport.Tally tally, String model) {
+        try {
+            store.budget().makeRoom(0);
+        } catch (IOException e) {
+            tally.fallback(model + " is over the disk budget once unpacked: " + e.getMessage());
         }
     }
 

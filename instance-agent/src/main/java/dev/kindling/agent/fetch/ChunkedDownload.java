@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 /**
  * Downloads files as ranged reads of a fixed chunk size. All chunks of all files go into one queue that a pool of
@@ -90,6 +91,7 @@ public final class ChunkedDownload implements AutoCloseable {
     private final String threadName;
     private final ExecutorService hashers;
     private final ScheduledExecutorService watchdog;
+    private final LongSupplier nanoTime;
 
     /**
      * @param remote what the bytes come from, for messages ("the registry", "S3")
@@ -99,6 +101,15 @@ public final class ChunkedDownload implements AutoCloseable {
     public ChunkedDownload(String remote, long chunkBytes, int parallelism, Duration chunkTimeout, Retry retry,
                            CircuitBreaker breaker, Class<? extends RuntimeException> ownFailures, Throughput network,
                            Throughput disk, String threadName) {
+        this(remote, chunkBytes, parallelism, chunkTimeout, retry, breaker, ownFailures, network, disk, threadName,
+                Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name(threadName + "-watchdog").factory()),
+                System::nanoTime);
+    }
+
+    /** As above, with the watchdog and the clock it times chunks by given: tests control both. */
+    ChunkedDownload(String remote, long chunkBytes, int parallelism, Duration chunkTimeout, Retry retry,
+                    CircuitBreaker breaker, Class<? extends RuntimeException> ownFailures, Throughput network,
+                    Throughput disk, String threadName, ScheduledExecutorService watchdog, LongSupplier nanoTime) {
         this.remote = remote;
         this.chunkBytes = chunkBytes;
         this.parallelism = parallelism;
@@ -110,8 +121,8 @@ public final class ChunkedDownload implements AutoCloseable {
         this.disk = disk;
         this.threadName = threadName;
         this.hashers = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name(threadName + "-hash-", 0).factory());
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
-                .name(threadName + "-watchdog").factory());
+        this.watchdog = watchdog;
+        this.nanoTime = nanoTime;
     }
 
     public long chunkBytes() {
@@ -188,14 +199,16 @@ public final class ChunkedDownload implements AutoCloseable {
 
     private void download(Chunk c, byte[] buffer, LongConsumer progress) {
         Target t = c.job.target;
-        long deadline = System.nanoTime() + chunkTimeout.toNanos();
-        InputStream in = t.open(c.offset, c.length, chunkTimeout);
-        ScheduledFuture<?> abort = watchdog.schedule(() -> t.abort(in), chunkTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        try (in) {
+        long deadline = nanoTime.getAsLong() + chunkTimeout.toNanos();
+        ScheduledFuture<?> abort = null;
+        // Opened as a resource, so it is closed even if the watchdog cannot take the abort.
+        try (InputStream in = t.open(c.offset, c.length, chunkTimeout)) {
+            // At the deadline taken before the request: a slow answer to open leaves less time for the body.
+            abort = watchdog.schedule(() -> t.abort(in), deadline - nanoTime.getAsLong(), TimeUnit.NANOSECONDS);
             long position = c.offset;
             long remaining = c.length;
             while (remaining > 0) {
-                if (System.nanoTime() > deadline) {
+                if (nanoTime.getAsLong() > deadline) {
                     throw new SocketTimeoutException("no complete answer within " + chunkTimeout.toMillis() + " ms");
                 }
                 int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
@@ -212,12 +225,12 @@ public final class ChunkedDownload implements AutoCloseable {
                 progress.accept(n);
             }
         } catch (IOException e) {
-            String why = System.nanoTime() > deadline
+            String why = nanoTime.getAsLong() > deadline
                     ? "timed out: no complete answer within " + chunkTimeout.toMillis() + " ms (" + e.getMessage() + ")"
                     : e.getMessage();
             throw t.failure(" (bytes " + c.offset + "+" + c.length + "): " + why, e);
         } finally {
-            abort.cancel(false);
+            if (abort != null) abort.cancel(false);
         }
     }
 
@@ -241,17 +254,15 @@ public final class ChunkedDownload implements AutoCloseable {
         private int hashedChunks;
         private boolean hashing;
 
-        private Job(Target target, long chunkBytes, ExecutorService hashers) throws IOException {
+        private Job(Target target, long chunkBytes, ExecutorService hashers, FileChannel data, FileChannel marks)
+                throws IOException {
             this.target = target;
             this.chunkBytes = chunkBytes;
             this.hashers = hashers;
+            this.data = data;
+            this.marks = marks;
             int n = (int) Math.max(1, (target.size() + chunkBytes - 1) / chunkBytes);
             this.done = new boolean[n];
-            Files.createDirectories(target.dataFile().getParent());
-            this.data = FileChannel.open(target.dataFile(), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
-            this.marks = FileChannel.open(target.marksFile(), StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
             ByteBuffer recorded = ByteBuffer.allocate(n);
             marks.read(recorded, 0);
             for (int i = 0; i < n; i++) {
@@ -259,10 +270,21 @@ public final class ChunkedDownload implements AutoCloseable {
             }
         }
 
+        /** Opens the target's partial files; whatever it opened is closed again if it cannot finish. */
         static Job open(Target t, long chunkBytes, ExecutorService hashers) {
+            FileChannel data = null;
+            FileChannel marks = null;
             try {
-                return new Job(t, chunkBytes, hashers);
-            } catch (IOException e) {
+                Files.createDirectories(t.dataFile().getParent());
+                data = FileChannel.open(t.dataFile(), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
+                marks = FileChannel.open(t.marksFile(), StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
+                return new Job(t, chunkBytes, hashers, data, marks);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(data);
+                closeQuietly(marks);
+                if (e instanceof RuntimeException r) throw r;
                 throw t.failure(": cannot open its partial file " + t.dataFile() + ": " + e.getMessage(), e);
             }
         }
@@ -365,9 +387,14 @@ public final class ChunkedDownload implements AutoCloseable {
         }
 
         void closeQuietly() {
+            closeQuietly(data);
+            closeQuietly(marks); // even if closing the data file failed
+        }
+
+        private static void closeQuietly(FileChannel channel) {
+            if (channel == null) return;
             try {
-                data.close();
-                marks.close();
+                channel.close();
             } catch (IOException ignored) {
                 // closing after use; nothing to save
             }

@@ -2,7 +2,9 @@ package dev.kindling.agent.image;
 
 import dev.kindling.agent.cache.TierReport;
 import dev.kindling.agent.cache.TieredFetch;
+import dev.kindling.agent.internal.Hashes;
 import dev.kindling.agent.internal.Json;
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.Progress;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
@@ -21,17 +23,11 @@ import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,34 +94,24 @@ public final class InstanceImages implements AutoCloseable {
 
     /** Counts the trees unpacked before a restart; removes what an eviction had not finished deleting. */
     private void registerUnpackedTrees() throws IOException {
+        FileTrees.deleteAside(root);
         try (Stream<Path> dirs = Files.list(root)) {
             for (Path dir : dirs.filter(Files::isDirectory).toList()) {
-                String name = dir.getFileName().toString();
-                if (name.startsWith(EVICTED)) {
-                    deleteTree(dir);
-                } else if (Files.isRegularFile(dir.resolve("unpacked"))) {
+                if (Files.isRegularFile(dir.resolve("unpacked"))) {
                     long bytes = unpackedBytes(dir);
-                    budget.add(BUDGET_NAME, name, bytes, Files.getLastModifiedTime(dir.resolve("unpacked")).toMillis(),
-                            () -> evict(dir));
+                    budget.add(BUDGET_NAME, dir.getFileName().toString(), bytes,
+                            Files.getLastModifiedTime(dir.resolve("unpacked")).toMillis(), () -> evict(dir));
                 }
             }
         }
     }
 
-    private static final String EVICTED = ".evicted-";
-
     /** Moves an unpacked tree aside (quick, under the budget's lock) and deletes it in the background. */
     private void evict(Path dir) throws IOException {
         Files.deleteIfExists(dir.resolve("unpacked"));
-        Path aside = root.resolve(EVICTED + dir.getFileName() + "-" + System.nanoTime());
-        move(dir.resolve("rootfs"), aside);
-        Thread.ofVirtual().name("image-evict").start(() -> {
-            try {
-                deleteTree(aside);
-            } catch (IOException e) {
-                // left for the next start of the agent, which deletes what an eviction left
-            }
-        });
+        Path rootfs = dir.resolve("rootfs");
+        // A tree whose files could not all be deleted is left for the next start of the agent, which deletes it.
+        if (Files.exists(rootfs, LinkOption.NOFOLLOW_LINKS)) FileTrees.moveAside(rootfs, root);
     }
 
     private static long unpackedBytes(Path dir) {
@@ -285,8 +271,8 @@ public final class InstanceImages implements AutoCloseable {
         if (unpacked(manifest)) return alreadyHere(manifest);
         Path dir = root.resolve(manifest.digest().hex());
         Path partial = dir.resolve("rootfs.partial");
-        deleteTree(partial); // what a crashed pull left: the blobs it fetched are in the store, the tree is redone
-        deleteTree(dir.resolve("rootfs"));
+        FileTrees.delete(partial); // what a crashed pull left: the blobs it fetched are in the store, the tree is redone
+        FileTrees.delete(dir.resolve("rootfs"));
         Files.createDirectories(partial);
         ImageReference routed = registries.route(ref);
         // Room for the tree as well as the blobs; its size is known once unpacked (at least the layers' for tars).
@@ -294,7 +280,7 @@ public final class InstanceImages implements AutoCloseable {
         ImagePuller.Result r;
         try (DiskBudget.Reservation room = budget.reserve(layerBytes)) {
             r = puller.pull(registries.client(routed), routed, manifest, store, partial, progress::moved);
-            move(partial, dir.resolve("rootfs"));
+            FileTrees.move(partial, dir.resolve("rootfs"));
             Files.writeString(dir.resolve("unpacked"), ref + "\n" + r.layerBytesWritten() + "\n");
             budget.add(BUDGET_NAME, manifest.digest().hex(), r.layerBytesWritten(), () -> evict(dir));
         }
@@ -320,8 +306,8 @@ public final class InstanceImages implements AutoCloseable {
     private void keep(ImageReference ref, Manifest m) {
         try {
             Path dir = Files.createDirectories(root.resolve(m.digest().hex()));
-            writeAtomically(dir.resolve("manifest.json"), Json.write(m));
-            writeAtomically(refFile(ref), m.digest().toString());
+            FileTrees.writeAtomically(dir.resolve("manifest.json"), Json.write(m));
+            FileTrees.writeAtomically(refFile(ref), m.digest().toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot keep the manifest of " + ref + " under " + root, e);
         }
@@ -346,38 +332,7 @@ public final class InstanceImages implements AutoCloseable {
     }
 
     private Path refFile(ImageReference ref) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(ref.toString().getBytes(StandardCharsets.UTF_8));
-            return root.resolve("refs").resolve(HexFormat.of().formatHex(h));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Writes through a temp file of its own, so copies resolving the same image at once never share one. */
-    private static void writeAtomically(Path target, String content) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
-        try {
-            Files.writeString(tmp, content);
-            move(tmp, target);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void move(Path from, Path to) throws IOException {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
+        return root.resolve("refs").resolve(Hashes.sha256Hex(ref.toString()));
     }
 
     /** Stops the pulls under way (the instance is going away); their copies fail, their partial files stay. */

@@ -1,8 +1,10 @@
 package dev.kindling.agent.registry;
 
 import dev.kindling.agent.fetch.ChunkedDownload;
+import dev.kindling.agent.internal.Hashes;
 import dev.kindling.agent.io.InstanceThroughput;
 import dev.kindling.agent.store.BlobStore;
+import dev.kindling.agent.store.DiskBudget;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
@@ -16,7 +18,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -95,29 +96,33 @@ public final class BlobFetcher implements AutoCloseable {
         long started = System.nanoTime();
         Map<Digest, Descriptor> distinct = new LinkedHashMap<>();
         blobs.forEach(b -> distinct.putIfAbsent(b.digest(), b));
-        long missing = distinct.values().stream().filter(d -> !store.contains(d.digest())).mapToLong(Descriptor::size).sum();
+        long missing = distinct.values().stream().filter(d -> !store.contains(d.digest())).mapToLong(d -> Math.max(0, d.size())).sum();
+        DiskBudget.Reservation room;
         try {
-            store.makeRoom(missing);
+            room = store.reserve(missing);
         } catch (IOException e) {
             throw new RegistryException("pulling " + distinct.size() + " blobs of " + client.registry() + "/" + repository
                     + ": " + e.getMessage(), 0, e);
         }
-        int present = 0;
-        List<BlobTarget> targets = new ArrayList<>();
-        for (Descriptor d : distinct.values()) {
-            if (store.contains(d.digest())) {
-                present++;
-                listener.ready(d);
-                continue;
+        // Held until every blob is published and counted, so a concurrent fetch cannot be promised the same space.
+        try (room) {
+            int present = 0;
+            List<BlobTarget> targets = new ArrayList<>();
+            for (Descriptor d : distinct.values()) {
+                if (store.contains(d.digest())) {
+                    present++;
+                    listener.ready(d);
+                    continue;
+                }
+                if (d.size() < 0) {
+                    throw new RegistryException("blob " + d.digest() + " has no size in its manifest", 0);
+                }
+                targets.add(new BlobTarget(client, repository, d, store, listener));
             }
-            if (d.size() < 0) {
-                throw new RegistryException("blob " + d.digest() + " has no size in its manifest", 0);
-            }
-            targets.add(new BlobTarget(client, repository, d, store, listener));
+            ChunkedDownload.Result r = download.run(targets, listener::landed);
+            return new FetchReport(present, targets.size(), r.bytesFetched(), r.bytesResumed(), r.retries(),
+                    Duration.ofNanos(System.nanoTime() - started));
         }
-        ChunkedDownload.Result r = download.run(targets, listener::landed);
-        return new FetchReport(present, targets.size(), r.bytesFetched(), r.bytesResumed(), r.retries(),
-                Duration.ofNanos(System.nanoTime() - started));
     }
 
     /** Waits until every blob published so far is on disk; throws if one could not be written there. */
@@ -162,11 +167,7 @@ public final class BlobFetcher implements AutoCloseable {
             this.descriptor = descriptor;
             this.store = store;
             this.listener = listener;
-            try {
-                this.sha256 = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            this.sha256 = Hashes.sha256();
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.kindling.agent.registry;
 
+import dev.kindling.agent.internal.Hashes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -9,8 +10,6 @@ import java.net.http.HttpRequest;
 import java.net.HttpURLConnection;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,7 +104,7 @@ public final class RegistryClient implements AutoCloseable {
             throw new RegistryException(doing + ": no such manifest (HTTP 404)", 404);
         }
         check(r, doing);
-        Digest actual = Digest.of(sha256(r.body()));
+        Digest actual = Digest.of(Hashes.sha256().digest(r.body()));
         if (expected != null && !expected.equals(actual)) {
             throw new RegistryException(doing + ": manifest digest mismatch, got " + actual, 0);
         }
@@ -332,14 +331,6 @@ public final class RegistryClient implements AutoCloseable {
     private static void check(HttpResponse<?> r, String doing) {
         if (r.statusCode() / 100 != 2) {
             throw new RegistryException(doing + ": HTTP " + r.statusCode(), r.statusCode());
-        }
-    }
-
-    static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

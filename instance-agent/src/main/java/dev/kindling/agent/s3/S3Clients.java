@@ -49,9 +49,9 @@ public final class S3Clients {
                 });
     }
 
-    /** Amazon S3 in a region, with the default credentials chain (instance profile on EC2). */
-    public static S3Client forRegion(Region region, S3FetchSettings settings) {
-        return builder(settings).region(region).build();
+    /** Amazon S3 in a region, as {@code credentials} (the default chain, an instance profile on EC2, as a rule). */
+    public static S3Client forRegion(Region region, AwsCredentialsProvider credentials, S3FetchSettings settings) {
+        return builder(settings).region(region).credentialsProvider(credentials).build();
     }
 
     /**

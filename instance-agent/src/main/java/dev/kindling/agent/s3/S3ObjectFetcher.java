@@ -4,14 +4,13 @@ import dev.kindling.agent.artifact.ArtifactException;
 import dev.kindling.agent.artifact.ArtifactException.Code;
 import dev.kindling.agent.artifact.ObjectVersion;
 import dev.kindling.agent.fetch.ChunkedDownload;
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.InstanceThroughput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,11 +145,7 @@ public final class S3ObjectFetcher implements AutoCloseable {
                 throw new ArtifactException(v.failure(), "s3://" + d.object().bucket() + "/" + d.object().key() + " " + v.detail()
                         + (v.failure() == Code.CORRUPT ? "; its partial bytes were discarded" : ""));
             }
-            try {
-                Files.move(d.partialData(), d.verified(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(d.partialData(), d.verified(), StandardCopyOption.REPLACE_EXISTING);
-            }
+            FileTrees.move(d.partialData(), d.verified());
         }
 
         @Override

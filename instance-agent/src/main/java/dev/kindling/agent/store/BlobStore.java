@@ -1,11 +1,10 @@
 package dev.kindling.agent.store;
 
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.registry.Digest;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.Comparator;
 import java.util.List;
@@ -26,6 +25,7 @@ public final class BlobStore {
 
     /** The name of blob entries in a shared {@link DiskBudget}. */
     public static final String BUDGET_NAME = "blob";
+    private static final String SCRATCH = ".copying";
 
     private final Path blobs;
     private final Path partial;
@@ -49,6 +49,9 @@ public final class BlobStore {
         try {
             Files.createDirectories(blobs);
             Files.createDirectories(partial);
+            try (Stream<Path> files = Files.list(partial)) { // copies a crash interrupted; downloads resume instead
+                for (Path f : files.filter(f -> f.getFileName().toString().endsWith(SCRATCH)).toList()) Files.deleteIfExists(f);
+            }
             List<Path> present;
             try (Stream<Path> files = Files.list(blobs)) {
                 present = files.filter(Files::isRegularFile).sorted(Comparator.comparing(BlobStore::mtime)).toList();
@@ -107,6 +110,14 @@ public final class BlobStore {
         budget.makeRoom(incomingBytes);
     }
 
+    /**
+     * Makes room for a fetch of {@code bytes} and holds it until the reservation closes, by which time the fetched
+     * blobs are published (and counted) or gone: two fetches are never promised the same free space.
+     */
+    public DiskBudget.Reservation reserve(long bytes) throws IOException {
+        return budget.reserve(bytes);
+    }
+
     public Path path(Digest digest) {
         return blobs.resolve(digest.hex());
     }
@@ -121,6 +132,14 @@ public final class BlobStore {
         return partial.resolve(digest.hex() + ".data");
     }
 
+    /**
+     * A new, empty file of the caller's own beside the partial files, for a copy of the blob made in one go (from a
+     * cache tier) that must not touch a download of the same blob under way; published like a partial file.
+     */
+    public Path scratchFor(Digest digest) throws IOException {
+        return Files.createTempFile(partial, digest.hex() + ".", SCRATCH);
+    }
+
     /** One byte per chunk, 1 once the chunk's bytes are in the partial data file. */
     public Path partialChunks(Digest digest, long chunkBytes) {
         return partial.resolve(digest.hex() + "." + chunkBytes + ".chunks");
@@ -129,17 +148,7 @@ public final class BlobStore {
     /** Moves a verified partial blob into the store. */
     public void publish(Digest digest, Path verified) throws IOException {
         long size = Files.size(verified);
-        try {
-            Files.move(verified, path(digest), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(verified, path(digest), StandardCopyOption.REPLACE_EXISTING);
-        }
+        FileTrees.move(verified, path(digest));
         budget.add(BUDGET_NAME, digest.hex(), size, () -> Files.deleteIfExists(path(digest)));
-    }
-
-    /** Forgets a partial blob (after a digest mismatch, its bytes cannot be trusted). */
-    public void discardPartial(Digest digest, long chunkBytes) throws IOException {
-        Files.deleteIfExists(partialData(digest));
-        Files.deleteIfExists(partialChunks(digest, chunkBytes));
     }
 }

@@ -60,10 +60,6 @@ public final class DiskBudget {
         return new DiskBudget(Long.MAX_VALUE);
     }
 
-    public long budgetBytes() {
-        return budgetBytes;
-    }
-
     /**
      * Registers (or replaces) an entry as used at {@code lastUsedMillis}: a store reopening after a restart passes
      * its files' modification times, so the order across stores survives the restart.
@@ -81,10 +77,6 @@ public final class DiskBudget {
         add(store, key, bytes, System.currentTimeMillis(), eviction);
     }
 
-    public synchronized boolean contains(String store, String key) {
-        return entries.containsKey(new Name(store, key));
-    }
-
     /** Marks an entry as the most recently used; returns whether it is registered. */
     public synchronized boolean touch(String store, String key) {
         Entry e = entries.get(new Name(store, key));
@@ -92,12 +84,6 @@ public final class DiskBudget {
         e.lastUsedMillis = Math.max(e.lastUsedMillis, System.currentTimeMillis());
         e.sequence = ++sequence;
         return true;
-    }
-
-    /** Forgets an entry whose bytes its store removed itself. */
-    public synchronized void remove(String store, String key) {
-        Entry e = entries.remove(new Name(store, key));
-        if (e != null) usedBytes -= e.bytes;
     }
 
     /** Bytes of registered entries, without reservations. */
@@ -142,26 +128,36 @@ public final class DiskBudget {
     }
 
     /**
-     * Frees space for {@code incomingBytes} more by evicting least recently used entries that no lease holds.
-     * Throws when even that is not enough, naming what is pinned.
+     * Frees space for {@code incomingBytes} more by evicting least recently used entries that no lease holds. An
+     * eviction that fails leaves its entry registered and the next one is tried. Throws when even that is not enough,
+     * naming what is pinned and which evictions failed.
      */
     public synchronized void makeRoom(long incomingBytes) throws IOException {
         if (fits(incomingBytes)) return;
         List<Map.Entry<Name, Entry>> byAge = new ArrayList<>(entries.entrySet());
         byAge.sort(Comparator.comparingLong((Map.Entry<Name, Entry> e) -> e.getValue().lastUsedMillis)
                 .thenComparingLong(e -> e.getValue().sequence));
+        List<String> failed = new ArrayList<>();
         for (Map.Entry<Name, Entry> e : byAge) {
             if (fits(incomingBytes)) break;
             if (pins.containsKey(e.getKey())) continue;
-            e.getValue().eviction.delete();
+            try {
+                e.getValue().eviction.delete();
+            } catch (IOException | RuntimeException ex) {
+                failed.add(e.getKey() + " (" + ex.getMessage() + ")");
+                continue;
+            }
             entries.remove(e.getKey());
             usedBytes -= e.getValue().bytes;
         }
         if (!fits(incomingBytes)) {
             List<String> pinned = entries.keySet().stream().filter(pins::containsKey).map(Name::toString).sorted().toList();
+            long pinnedBytes = entries.entrySet().stream().filter(e -> pins.containsKey(e.getKey()))
+                    .mapToLong(e -> e.getValue().bytes).sum();
             throw new IOException("disk budget of " + budgetBytes + " bytes cannot take " + incomingBytes + " more: "
-                    + usedBytes + " bytes are held by running copies" + (pinned.isEmpty() ? "" : " (" + describe(pinned) + ")")
-                    + (reservedBytes == 0 ? "" : " and " + reservedBytes + " by fetches in progress"));
+                    + pinnedBytes + " bytes are held by running copies" + (pinned.isEmpty() ? "" : " (" + describe(pinned) + ")")
+                    + (reservedBytes == 0 ? "" : " and " + reservedBytes + " by fetches in progress")
+                    + (failed.isEmpty() ? "" : "; evicting " + describe(failed) + " failed"));
         }
     }
 
@@ -169,9 +165,9 @@ public final class DiskBudget {
         return incomingBytes <= budgetBytes - usedBytes - reservedBytes;
     }
 
-    private static String describe(List<String> pinned) {
-        return pinned.size() <= 5 ? String.join(", ", pinned)
-                : String.join(", ", pinned.subList(0, 5)) + " and " + (pinned.size() - 5) + " more";
+    private static String describe(List<String> names) {
+        return names.size() <= 5 ? String.join(", ", names)
+                : String.join(", ", names.subList(0, 5)) + " and " + (names.size() - 5) + " more";
     }
 
     /**

@@ -17,7 +17,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Model archives: whiteout names are plain files, links must stay inside, and every byte written is paced. */
+/** Model archives: whiteout names are plain files, links must stay inside (as written and on disk), and every byte written is paced. */
 class TarExtractionTest {
 
     @TempDir
@@ -73,6 +73,32 @@ class TarExtractionTest {
         assertThatThrownBy(() -> TarExtraction.extract(climbing, dir.resolve("m2"), TarExtraction.Rules.MODEL, Throughput.UNLIMITED))
                 .hasMessageContaining("outside the model directory");
         assertThat(dir.resolve("m2/a/up")).doesNotExist();
+    }
+
+    @Test
+    void aModelLinkThatIsInsideAsTextButClimbsOutOnDiskIsRefused() throws IOException {
+        // As text a/b/l is a/b/d/../../.. = the root; on disk d is a, so l is the root's parent.
+        Path chained = Files.write(dir.resolve("chained.tar.gz"), modelTarGz("a/b/d", "->..", "a/b/l", "->d/../../.."));
+        assertThatThrownBy(() -> TarExtraction.extract(chained, dir.resolve("model"), TarExtraction.Rules.MODEL, Throughput.UNLIMITED))
+                .isInstanceOf(TarExtraction.RefusedEntry.class)
+                .hasMessageContaining("archive entry 'a/b/l' is a symbolic link to 'd/../../..', which resolves outside the model directory");
+    }
+
+    @Test
+    void aDanglingModelLinkIsRefused() throws IOException {
+        Path dangling = Files.write(dir.resolve("dangling.tar.gz"), modelTarGz("config.json", "{}", "latest", "->weights/gone.bin"));
+        assertThatThrownBy(() -> TarExtraction.extract(dangling, dir.resolve("model"), TarExtraction.Rules.MODEL, Throughput.UNLIMITED))
+                .isInstanceOf(TarExtraction.RefusedEntry.class)
+                .hasMessageContaining("archive entry 'latest' is a symbolic link to 'weights/gone.bin', which resolves to nothing");
+    }
+
+    @Test
+    void anImageLayerKeepsLinksThatOnlyResolveInsideTheContainer() throws IOException {
+        Path layer = Files.write(dir.resolve("layer.tar.gz"), modelTarGz("a/b/d", "->..", "a/b/l", "->d/../../..",
+                "etc/alternatives/java", "->/usr/lib/jvm/bin/java"));
+        TarExtraction.extract(layer, dir.resolve("rootfs"), TarExtraction.Rules.OCI_LAYER, Throughput.UNLIMITED);
+        assertThat(Files.readSymbolicLink(dir.resolve("rootfs/a/b/l"))).isEqualTo(Path.of("d/../../.."));
+        assertThat(Files.readSymbolicLink(dir.resolve("rootfs/etc/alternatives/java"))).isEqualTo(Path.of("/usr/lib/jvm/bin/java"));
     }
 
     @Test

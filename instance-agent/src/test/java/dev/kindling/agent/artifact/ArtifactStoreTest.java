@@ -47,11 +47,13 @@ class ArtifactStoreTest {
 
         Files.createDirectories(dir.resolve("staging/half-assembled/model")); // a crash during assembly
         Files.createDirectories(dir.resolve("artifacts/" + "f".repeat(64) + "/model")); // not published by a rename
+        Path scratch = Files.writeString(dir.resolve("objects/x.verified.123.copying"), "a cache copy a crash cut short");
         ArtifactStore again = new ArtifactStore(dir);
         assertThat(again.newest(S3Uri.parse("s3://models/llm/v1/"))).map(Artifact::key).contains(source.key());
         assertThat(again.usedBytes()).isEqualTo(6);
         assertThat(dir.resolve("staging/half-assembled")).doesNotExist();
         assertThat(dir.resolve("artifacts/" + "f".repeat(64))).doesNotExist();
+        assertThat(scratch).doesNotExist();
     }
 
     @Test
@@ -69,6 +71,20 @@ class ArtifactStoreTest {
             assertThatThrownBy(() -> budget.makeRoom(70))
                     .hasMessageContaining("40 bytes are held by running copies (artifact " + leased.key().hex() + ")");
         }
+    }
+
+    @Test
+    void anEvictionWhoseRenameFailsKeepsTheArtifactListedAndWhole() throws IOException {
+        DiskBudget budget = new DiskBudget(100);
+        ArtifactStore store = new ArtifactStore(dir, budget);
+        Artifact old = store.publish(verified(store, "s3://models/old.bin", "old.bin", "x".repeat(40)), Throughput.UNLIMITED);
+        Files.delete(dir.resolve("staging"));
+        Files.writeString(dir.resolve("staging"), "not a directory"); // evicted trees are renamed into staging/
+
+        assertThatThrownBy(() -> budget.makeRoom(80)).isInstanceOf(IOException.class);
+        assertThat(store.get(old.key())).as("still complete, so still listed").isPresent();
+        assertThat(old.directory().resolve("old.bin")).hasContent("x".repeat(40));
+        assertThat(store.usedBytes()).isEqualTo(40);
     }
 
     @Test

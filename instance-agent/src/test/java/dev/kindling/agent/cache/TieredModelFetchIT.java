@@ -9,6 +9,7 @@ import dev.kindling.agent.artifact.LocalS3;
 import dev.kindling.agent.artifact.ObjectVersion;
 import dev.kindling.agent.artifact.S3Uri;
 import dev.kindling.agent.io.InstanceThroughput;
+import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.s3.S3FetchSettings;
 import dev.kindling.agent.s3.S3ObjectFetcher;
 import dev.kindling.agent.s3.S3Reader;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -197,6 +199,73 @@ class TieredModelFetchIT {
             assertThatThrownBy(() -> down.tiers().fetch(uri, empty))
                     .isInstanceOfSatisfying(ArtifactException.class, e -> assertThat(e.code()).isEqualTo(ArtifactException.Code.UNAVAILABLE))
                     .hasMessageContaining("model " + uri + ": S3 is unreachable and no complete copy is stored");
+        }
+    }
+
+    @Test
+    void aPackedModelUnpacksWhileItsRoomIsStillReserved() throws Exception {
+        s3.put("models", "held/model.tar.gz", TestTars.tar(true, "weights.bin", "\0".repeat(200_000)));
+        DiskBudget budget = new DiskBudget(10_000_000);
+        AtomicReference<String> probe = new AtomicReference<>();
+        // The disk limit sees the first bytes unpacked; by then the fetch's reservation must still hold its room.
+        Throughput disk = bytes -> {
+            if (probe.get() != null) return;
+            try {
+                budget.reserve(10_000_000 - budget.usedBytes()).close();
+                probe.set("nothing reserved");
+            } catch (IOException e) {
+                probe.set(e.getMessage());
+            }
+        };
+        try (Agent agent = Agent.forEndpoint(s3.endpoint(), SETTINGS); ArtifactStore store = new ArtifactStore(dir, budget);
+             TieredModelFetch.Result r = new TieredModelFetch(List.of(), agent.fetcher(), new InstanceThroughput(Throughput.UNLIMITED, disk))
+                     .fetch(S3Uri.parse("s3://models/held/model.tar.gz"), store)) {
+            assertThat(r.artifact().bytes()).isEqualTo(200_000);
+            assertThat(probe.get()).contains("by fetches in progress");
+        }
+    }
+
+    @Test
+    void aModelLargerUnpackedThanReservedDisplacesAnOldArtifact() throws Exception {
+        s3.put("models", "displace/old.bin", random(7, 100_000));
+        s3.put("models", "displace/model.tar.gz", TestTars.tar(true, "weights.bin", "\0".repeat(300_000))); // packs to ~1 KiB
+        DiskBudget budget = new DiskBudget(350_000);
+        try (Agent agent = Agent.forEndpoint(s3.endpoint(), SETTINGS); ArtifactStore store = new ArtifactStore(dir, budget)) {
+            TieredModelFetch tiers = agent.tiers();
+            TieredModelFetch.Result old = tiers.fetch(S3Uri.parse("s3://models/displace/old.bin"), store);
+            old.close();
+            try (TieredModelFetch.Result r = tiers.fetch(S3Uri.parse("s3://models/displace/model.tar.gz"), store)) {
+                assertThat(r.artifact().bytes()).isEqualTo(300_000);
+                assertThat(store.get(old.artifact().key())).as("evicted once the unpacked model was counted").isEmpty();
+                assertThat(budget.usedBytes()).isEqualTo(300_000);
+                assertThat(r.tiers().fallbacks()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aUriThatNamesAPrefixWithoutTheSlashIsTheSameArtifactAsWithIt() throws Exception {
+        s3.put("models", "slash/m/config.json", "{}".getBytes(StandardCharsets.UTF_8));
+        s3.put("models", "slash/m/weights.bin", random(8, 10_000));
+        try (Agent agent = Agent.forEndpoint(s3.endpoint(), SETTINGS); ArtifactStore store = new ArtifactStore(dir.resolve("store"))) {
+            TieredModelFetch tiers = agent.tiers();
+            try (TieredModelFetch.Result bare = tiers.fetch(S3Uri.parse("s3://models/slash/m"), store);
+                 TieredModelFetch.Result slash = tiers.fetch(S3Uri.parse("s3://models/slash/m/"), store)) {
+                assertThat(slash.artifact().key()).isEqualTo(bare.artifact().key());
+                assertThat(bare.artifact().uri()).isEqualTo(S3Uri.parse("s3://models/slash/m/"));
+                assertThat(slash.tiers().tiers().get(TieredModelFetch.LOCAL).hits()).isEqualTo(2);
+                assertThat(store.artifacts()).hasSize(1);
+            }
+        }
+        URI nobody;
+        try (ServerSocket s = new ServerSocket(0)) {
+            nobody = URI.create("http://127.0.0.1:" + s.getLocalPort());
+        }
+        S3FetchSettings quick = SETTINGS.withAttempts(2).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(2));
+        try (Agent down = Agent.forEndpoint(nobody, quick); ArtifactStore restarted = new ArtifactStore(dir.resolve("store"));
+             TieredModelFetch.Result r = down.tiers().fetch(S3Uri.parse("s3://models/slash/m"), restarted)) {
+            assertThat(Files.readString(r.artifact().directory().resolve("config.json"))).isEqualTo("{}");
+            assertThat(r.tiers().fallbacks()).singleElement().asString().startsWith("S3 unreachable while resolving s3://models/slash/m");
         }
     }
 

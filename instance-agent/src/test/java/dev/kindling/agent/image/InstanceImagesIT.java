@@ -7,6 +7,7 @@ import dev.kindling.agent.TestTars;
 import dev.kindling.agent.cache.ImageCache;
 import dev.kindling.agent.cache.TierReport;
 import dev.kindling.agent.cache.TieredFetch;
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.registry.BlobFetcher;
 import dev.kindling.agent.registry.Descriptor;
@@ -224,6 +225,21 @@ class InstanceImagesIT {
         BlobStore reopened = new BlobStore(dir.resolve("store"), new DiskBudget(1L << 30));
         images(reopened, null, null);
         assertThat(reopened.budget().usedBytes(InstanceImages.BUDGET_NAME)).isEqualTo((1 << 20) + 3);
+    }
+
+    @Test
+    void aTreeMovedAsideIsDeletedAtRestartAndOneAlreadyGoneIsEvictedAllTheSame() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("store"), new DiskBudget(1L << 30));
+        images(store, null, null).prepare(registry.host() + "/team/app:v1").close();
+        close();
+        Path leftover = Files.createDirectories(dir.resolve("images").resolve(FileTrees.ASIDE + "1/rootfs/app"));
+        FileTrees.delete(dir.resolve("images").resolve(manifestDigest.hex()).resolve("rootfs")); // removed by hand, say
+
+        BlobStore reopened = new BlobStore(dir.resolve("store"), new DiskBudget(1L << 30));
+        images(reopened, null, null);
+        assertThat(leftover.getParent().getParent()).doesNotExist();
+        reopened.budget().makeRoom(1L << 30); // evicts everything, the tree with nothing left to move included
+        assertThat(reopened.budget().usedBytes()).isZero();
     }
 
     @Test

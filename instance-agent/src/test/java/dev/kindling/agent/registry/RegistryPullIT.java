@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -214,6 +215,35 @@ class RegistryPullIT {
 
             fetcher.fetch(c, "team/llm", List.of(big), store, d -> { });
             assertThat(Files.readAllBytes(store.path(big.digest()))).isEqualTo(large);
+        }
+    }
+
+    @Test
+    void aFetchHoldsRoomForItsBlobsUntilTheyAreAllPublished() throws Exception {
+        long budget = 64L * 1024 * 1024;
+        BlobStore store = new BlobStore(dir.resolve("store-reserved"), budget);
+        AtomicReference<String> probe = new AtomicReference<>();
+        try (RegistryClient c = client(); BlobFetcher fetcher = new BlobFetcher(SMALL_CHUNKS)) {
+            Manifest m = c.pullManifest(ImageReference.parse(registry.host() + "/team/llm:v1"));
+            // While bytes land, another fetch asking for all the room not yet used must be refused.
+            BlobFetcher.Listener listener = new BlobFetcher.Listener() {
+                @Override
+                public void ready(Descriptor blob) { }
+
+                @Override
+                public void landed(long bytes) {
+                    if (probe.get() != null) return;
+                    try {
+                        store.reserve(budget - store.usedBytes()).close();
+                        probe.set("nothing reserved");
+                    } catch (IOException e) {
+                        probe.set(e.getMessage());
+                    }
+                }
+            };
+            fetcher.fetch(c, "team/llm", m.blobs(), store, listener);
+            assertThat(probe.get()).contains("and " + m.totalBytes() + " by fetches in progress");
+            store.reserve(budget - store.usedBytes()).close(); // and released once the blobs count
         }
     }
 

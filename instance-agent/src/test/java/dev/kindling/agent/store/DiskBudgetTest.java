@@ -51,6 +51,26 @@ class DiskBudgetTest {
     }
 
     @Test
+    void aFailedEvictionDoesNotStopTheNextAndIsNamedIfTheBudgetCannotBeMet() throws IOException {
+        DiskBudget budget = new DiskBudget(100);
+        budget.add("artifact", "stuck", 30, 1_000, () -> {
+            throw new IOException("Device or resource busy");
+        });
+        add(budget, "blob", "b1", 30, 2_000);
+        add(budget, "blob", "b2", 30, 3_000);
+
+        budget.makeRoom(30);
+        assertThat(evicted).containsExactly("blob b1");
+        assertThat(budget.usedBytes()).isEqualTo(60);
+
+        assertThatThrownBy(() -> budget.makeRoom(100))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("evicting artifact stuck (Device or resource busy) failed");
+        assertThat(evicted).containsExactly("blob b1", "blob b2");
+        assertThat(budget.usedBytes()).as("the entry that could not be evicted still counts").isEqualTo(30);
+    }
+
+    @Test
     void aReservationHoldsRoomUntilItCloses() throws IOException {
         DiskBudget budget = new DiskBudget(100);
         try (DiskBudget.Reservation fetch = budget.reserve(80)) {
