@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -43,6 +44,8 @@ public final class BlobFetcher implements AutoCloseable {
     private final ExecutorService syncs = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("blob-sync").factory());
     private final ChunkedDownload download;
+    /** Blobs a fetch of this fetcher is downloading, so another fetch needing one waits for it instead. */
+    private final Map<Digest, CompletableFuture<Void>> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
     /** The first blob that could not be forced to disk, reported by {@link #awaitDurable()}. */
     private final java.util.concurrent.atomic.AtomicReference<UncheckedIOException> syncFailure =
             new java.util.concurrent.atomic.AtomicReference<>();
@@ -108,6 +111,8 @@ public final class BlobFetcher implements AutoCloseable {
         try (room) {
             int present = 0;
             List<BlobTarget> targets = new ArrayList<>();
+            Map<Digest, CompletableFuture<Void>> owned = new LinkedHashMap<>();
+            Map<Descriptor, CompletableFuture<Void>> others = new LinkedHashMap<>();
             for (Descriptor d : distinct.values()) {
                 if (store.contains(d.digest())) {
                     present++;
@@ -117,11 +122,57 @@ public final class BlobFetcher implements AutoCloseable {
                 if (d.size() < 0) {
                     throw new RegistryException("blob " + d.digest() + " has no size in its manifest", 0);
                 }
+                // Two images sharing a layer, pulled at once: one fetch downloads it, the other waits for it, since
+                // both would write the same partial file.
+                CompletableFuture<Void> mine = new CompletableFuture<>();
+                CompletableFuture<Void> running = inFlight.putIfAbsent(d.digest(), mine);
+                if (running != null) {
+                    others.put(d, running);
+                    continue;
+                }
+                owned.put(d.digest(), mine);
                 targets.add(new BlobTarget(client, repository, d, store, listener));
             }
-            ChunkedDownload.Result r = download.run(targets, listener::landed);
+            ChunkedDownload.Result r;
+            try {
+                r = download.run(targets, listener::landed);
+            } finally {
+                owned.forEach((digest, f) -> {
+                    inFlight.remove(digest, f);
+                    f.complete(null); // waiters check the store: a blob that failed here is theirs to fetch
+                });
+            }
+            int fetchedElsewhere = 0;
+            List<Descriptor> left = new ArrayList<>();
+            for (Map.Entry<Descriptor, CompletableFuture<Void>> e : others.entrySet()) {
+                awaitOther(e.getValue(), e.getKey());
+                if (store.contains(e.getKey().digest())) {
+                    fetchedElsewhere++;
+                    listener.ready(e.getKey());
+                } else {
+                    left.add(e.getKey());
+                }
+            }
+            if (!left.isEmpty()) {
+                FetchReport rest = fetch(client, repository, left, store, listener);
+                return new FetchReport(present + fetchedElsewhere, targets.size() + rest.blobsFetched(),
+                        r.bytesFetched() + rest.bytesFetched(), r.bytesResumed() + rest.bytesResumed(),
+                        r.retries() + rest.chunkRetries(), Duration.ofNanos(System.nanoTime() - started));
+            }
+            present += fetchedElsewhere;
             return new FetchReport(present, targets.size(), r.bytesFetched(), r.bytesResumed(), r.retries(),
                     Duration.ofNanos(System.nanoTime() - started));
+        }
+    }
+
+    private static void awaitOther(CompletableFuture<Void> other, Descriptor blob) {
+        try {
+            other.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RegistryException("interrupted while waiting for blob " + blob.digest() + ", which another pull fetches", 0, e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            // never completed exceptionally; the store says whether the blob arrived
         }
     }
 

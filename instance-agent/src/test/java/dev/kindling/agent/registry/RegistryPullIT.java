@@ -175,6 +175,27 @@ class RegistryPullIT {
     }
 
     @Test
+    void twoFetchesNeedingTheSameBlobAtOnceDownloadItOnce() throws Exception {
+        BlobStore store = new BlobStore(dir.resolve("store-shared"));
+        try (RegistryClient c = client(); BlobFetcher fetcher = new BlobFetcher(SMALL_CHUNKS)) {
+            Manifest m = c.pullManifest(ImageReference.parse(registry.host() + "/team/llm:v1"));
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Callable<FetchReport>> pulls = List.of(
+                    () -> { go.await(); return fetcher.fetch(c, "team/llm", m.blobs(), store, d -> { }); },
+                    () -> { go.await(); return fetcher.fetch(c, "team/llm", m.blobs(), store, d -> { }); });
+            long fetched = 0;
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                List<java.util.concurrent.Future<FetchReport>> running = pulls.stream().map(pool::submit).toList();
+                go.countDown();
+                for (var f : running) fetched += f.get().bytesFetched();
+            }
+            // Whichever way the two interleaved, every blob crossed the network once and is whole in the store.
+            assertThat(fetched).isEqualTo(m.totalBytes());
+            assertThat(Files.readAllBytes(store.path(m.layers().get(2).digest()))).isEqualTo(large);
+        }
+    }
+
+    @Test
     void resumesFromTheChunksAnInterruptedFetchLeft() throws Exception {
         BlobStore store = new BlobStore(dir.resolve("store-resume"));
         try (RegistryClient c = client(); BlobFetcher fetcher = new BlobFetcher(SMALL_CHUNKS)) {
