@@ -3,6 +3,7 @@ package dev.kindling.api.fleet;
 import dev.kindling.agent.AgentSettings;
 import dev.kindling.agent.DataPathSettings;
 import dev.kindling.agent.InstanceAgent;
+import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.InstanceThroughput;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +11,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -184,9 +184,8 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
     }
 
     private static void deleteTree(Path root) {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        try {
+            FileTrees.delete(root);
         } catch (IOException | UncheckedIOException e) {
             // Only disk space is at stake; the next start of the fleet deletes what is left.
             log.atWarn().addKeyValue("directory", root).log("Could not delete an emulated disk: {}", e.toString());

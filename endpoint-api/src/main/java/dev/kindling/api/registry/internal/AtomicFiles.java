@@ -1,12 +1,11 @@
 package dev.kindling.api.registry.internal;
 
+import dev.kindling.agent.io.FileTrees;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 
@@ -30,11 +29,7 @@ public final class AtomicFiles {
             ch.force(true);
         }
         try {
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            FileTrees.move(temp, target);
         } finally {
             Files.deleteIfExists(temp);
         }
