@@ -117,20 +117,24 @@ public final class ModelCopy {
     private void prepareImageAndModel(Map<String, String> env) throws Exception {
         String artifact = assignment.artifactUrl();
         boolean withModel = artifact != null && !artifact.isBlank();
+        List<Future<CopyData.Prepared>> started = new java.util.ArrayList<>();
+        List<Future<CopyData.Prepared>> taken = new java.util.ArrayList<>();
         try (ExecutorService work = Executors.newVirtualThreadPerTaskExecutor()) {
             CompletionService<CopyData.Prepared> ready = new ExecutorCompletionService<>(work);
             timeline.begin(CopyStartup.IMAGE);
             Future<CopyData.Prepared> image = ready.submit(() -> data.image(assignment.image(),
                     timeline.progress(CopyStartup.IMAGE)));
+            started.add(image);
             Future<CopyData.Prepared> model = null;
             if (withModel) {
                 timeline.begin(CopyStartup.MODEL);
                 model = ready.submit(() -> data.model(artifact, timeline.progress(CopyStartup.MODEL)));
+                started.add(model);
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(assignment.modelDataDownloadTimeoutSeconds());
             try {
                 // Whichever finishes first is taken first, so a failure of either is seen at once.
-                for (int pending = withModel ? 2 : 1; pending > 0; pending--) {
+                for (int pending = started.size(); pending > 0; pending--) {
                     boolean modelPending = model != null && !model.isDone();
                     Future<CopyData.Prepared> next = modelPending
                             ? ready.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS) : ready.take();
@@ -138,6 +142,7 @@ public final class ModelCopy {
                         throw new TimeoutException("model " + artifact + " was not ready within "
                                 + assignment.modelDataDownloadTimeoutSeconds() + " s (modelDataDownloadTimeoutInSeconds)");
                     }
+                    taken.add(next);
                     boolean isImage = next == image;
                     CopyData.Prepared p = outcome(next, isImage ? "image " + assignment.image() : "model " + artifact);
                     held.add(p);
@@ -146,6 +151,12 @@ public final class ModelCopy {
                 }
             } finally {
                 work.shutdownNow(); // on failure or stop, the other preparation stops waiting too
+            }
+        } finally {
+            // The executor has closed, so every preparation has ended: one that succeeded after the copy stopped
+            // taking them (stopped, failed, timed out) still holds its image or model, and must let go.
+            for (Future<CopyData.Prepared> f : started) {
+                if (!taken.contains(f) && f.state() == Future.State.SUCCESS) f.resultNow().close();
             }
         }
     }
