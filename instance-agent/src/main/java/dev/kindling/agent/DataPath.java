@@ -45,9 +45,11 @@ public final class DataPath implements CopyData, AutoCloseable {
     private final S3ObjectFetcher objects;
     private final ArtifactStore models;
     private final TieredModelFetch modelTiers;
+    private final DiskBudget budget;
 
     public DataPath(DataPathSettings settings) {
         DiskBudget budget = new DiskBudget(settings.diskBudgetBytes());
+        this.budget = budget;
         BlobStore blobs = new BlobStore(settings.root(), budget);
         this.fetcher = new BlobFetcher(settings.fetch(), settings.throughput());
         this.registries = new Registries(settings.registries());
@@ -67,6 +69,11 @@ public final class DataPath implements CopyData, AutoCloseable {
                 : List.of(new DirectoryArtifactCache(ENDPOINT_MODEL_CACHE, settings.modelCacheDirectory(),
                         settings.throughput().disk()));
         this.modelTiers = new TieredModelFetch(modelCaches, objects, settings.throughput());
+    }
+
+    @Override
+    public Long cachedBytes() {
+        return budget.usedBytes();
     }
 
     @Override

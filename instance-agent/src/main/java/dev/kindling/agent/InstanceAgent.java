@@ -154,7 +154,7 @@ public final class InstanceAgent implements AutoCloseable {
 
     private void heartbeat() throws IOException, InterruptedException {
         List<CopyReport> reports = copies.values().stream().map(ModelCopy::report).toList();
-        HttpResponse<String> r = post(AgentPaths.heartbeat(settings.instanceId()), new Heartbeat(reports));
+        HttpResponse<String> r = post(AgentPaths.heartbeat(settings.instanceId()), new Heartbeat(reports, data.cachedBytes()));
         if (gone(r)) {
             shutDown("the control plane says this instance is gone (HTTP " + r.statusCode() + ")");
             return;

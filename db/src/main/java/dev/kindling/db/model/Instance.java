@@ -2,7 +2,12 @@ package dev.kindling.db.model;
 
 import java.time.Instant;
 
-/** An instance of an endpoint variant, as launched by the fleet and reported by its agent. */
+/**
+ * An instance of an endpoint variant, as launched by the fleet and reported by its agent.
+ *
+ * @param idleSince since when it holds no copies, or null while it holds some (or has not been seen idle yet)
+ * @param cachedBytes image and model bytes its agent keeps on disk, as last reported: how warm it is
+ */
 public record Instance(
         String id,
         String endpointName,
@@ -14,4 +19,15 @@ public record Instance(
         Instant launchedAt,
         Instant registeredAt,
         Instant lastHeartbeatAt,
-        Instant terminatedAt) {}
+        Instant terminatedAt,
+        Instant idleSince,
+        long cachedBytes) {
+
+    /** A newly launched or test instance: not idle yet, nothing cached. */
+    public Instance(String id, String endpointName, String variantName, String instanceType, InstanceStatus status,
+                    String agentUrl, String failureReason, Instant launchedAt, Instant registeredAt,
+                    Instant lastHeartbeatAt, Instant terminatedAt) {
+        this(id, endpointName, variantName, instanceType, status, agentUrl, failureReason, launchedAt, registeredAt,
+                lastHeartbeatAt, terminatedAt, null, 0);
+    }
+}

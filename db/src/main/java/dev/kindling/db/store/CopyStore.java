@@ -22,9 +22,14 @@ public final class CopyStore {
     }
 
     public Mono<Void> insert(Copy c) {
-        return db.sql("insert into copies (id, component_name, instance_id, spec_revision, accelerators, cpu_millis, "
-                        + "memory_mb, status, created_at) values (:id, :component, :instance, :revision, :acc, :cpu, :mem, "
-                        + ":status, :created)")
+        return insert(c, null);
+    }
+
+    /** Inserts a copy placed for a scale-out ({@code scalingEventId}), or for no event (null). */
+    public Mono<Void> insert(Copy c, String scalingEventId) {
+        return Sql.bind(db.sql("insert into copies (id, component_name, instance_id, spec_revision, accelerators, cpu_millis, "
+                        + "memory_mb, status, created_at, scaling_event_id) values (:id, :component, :instance, :revision, "
+                        + ":acc, :cpu, :mem, :status, :created, :event)"), "event", scalingEventId, String.class)
                 .bind("id", c.id()).bind("component", c.componentName()).bind("instance", c.instanceId())
                 .bind("revision", c.specRevision()).bind("acc", c.accelerators()).bind("cpu", c.cpuMillis())
                 .bind("mem", c.memoryMb()).bind("status", c.status().name()).bind("created", Sql.ts(c.createdAt()))
@@ -67,6 +72,12 @@ public final class CopyStore {
     public Mono<Boolean> markFailed(String id, String reason) {
         return db.sql("update copies set status = 'Failed', failure_reason = :reason where id = :id and status <> 'Stopping'")
                 .bind("reason", reason).bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
+    }
+
+    /** Records when a copy first answered a request through a router; the first report wins. */
+    public Mono<Boolean> markFirstServed(String id, Instant at) {
+        return db.sql("update copies set first_served_at = :at where id = :id and first_served_at is null")
+                .bind("at", Sql.ts(at)).bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
     }
 
     public Mono<Boolean> markStopping(String id) {

@@ -4,6 +4,7 @@ import dev.kindling.db.model.Instance;
 import dev.kindling.db.model.InstanceStatus;
 import io.r2dbc.spi.Row;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -12,7 +13,7 @@ import reactor.core.publisher.Mono;
 public final class InstanceStore {
 
     private static final String SELECT = "select id, endpoint_name, variant_name, instance_type, status, agent_url, "
-            + "failure_reason, launched_at, registered_at, last_heartbeat_at, terminated_at from instances";
+            + "failure_reason, launched_at, registered_at, last_heartbeat_at, terminated_at, idle_since, cached_bytes from instances";
 
     private final DatabaseClient db;
 
@@ -21,8 +22,14 @@ public final class InstanceStore {
     }
 
     public Mono<Void> insert(Instance i) {
-        return db.sql("insert into instances (id, endpoint_name, variant_name, instance_type, status, launched_at) "
-                        + "values (:id, :endpoint, :variant, :type, :status, :launched)")
+        return insert(i, null);
+    }
+
+    /** Inserts an instance launched for a scale-out ({@code scalingEventId}), or for no event (null). */
+    public Mono<Void> insert(Instance i, String scalingEventId) {
+        return Sql.bind(db.sql("insert into instances (id, endpoint_name, variant_name, instance_type, status, launched_at, "
+                        + "scaling_event_id) values (:id, :endpoint, :variant, :type, :status, :launched, :event)"),
+                        "event", scalingEventId, String.class)
                 .bind("id", i.id()).bind("endpoint", i.endpointName()).bind("variant", i.variantName())
                 .bind("type", i.instanceType()).bind("status", i.status().name()).bind("launched", Sql.ts(i.launchedAt()))
                 .then();
@@ -63,6 +70,19 @@ public final class InstanceStore {
                 .bind("now", Sql.ts(now)).bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
     }
 
+    /** Records a heartbeat and the bytes its agent keeps cached (null: the agent did not say; the last value stays). */
+    public Mono<Boolean> heartbeat(String id, Instant now, Long cachedBytes) {
+        return Sql.bind(db.sql("update instances set last_heartbeat_at = :now, cached_bytes = coalesce(:cached, cached_bytes) "
+                        + "where id = :id and status = 'InService'"), "cached", cachedBytes, Long.class)
+                .bind("now", Sql.ts(now)).bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
+    }
+
+    /** Marks since when an instance holds no copies, or (null) that it holds some again. */
+    public Mono<Boolean> setIdleSince(String id, Instant since) {
+        return Sql.bind(db.sql("update instances set idle_since = :since where id = :id"), "since", Sql.ts(since),
+                        OffsetDateTime.class).bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
+    }
+
     /** Moves a live instance to Terminating, keeping the first reason given. */
     public Mono<Boolean> markTerminating(String id, String reason) {
         return Sql.bind(db.sql("update instances set status = 'Terminating', "
@@ -89,6 +109,6 @@ public final class InstanceStore {
                 InstanceStatus.valueOf(row.get("status", String.class)), row.get("agent_url", String.class),
                 row.get("failure_reason", String.class), Sql.instant(row, "launched_at"),
                 Sql.instant(row, "registered_at"), Sql.instant(row, "last_heartbeat_at"),
-                Sql.instant(row, "terminated_at"));
+                Sql.instant(row, "terminated_at"), Sql.instant(row, "idle_since"), row.get("cached_bytes", Long.class));
     }
 }

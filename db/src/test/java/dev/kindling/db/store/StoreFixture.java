@@ -43,6 +43,8 @@ final class StoreFixture implements AutoCloseable {
     final InstanceStore instances;
     final CopyStore copies;
     final ScalingStore scaling;
+    final ScalingEventStore events;
+    final RouterLoadStore routerLoad;
 
     private StoreFixture(Database db) {
         this.db = db;
@@ -53,6 +55,8 @@ final class StoreFixture implements AutoCloseable {
         this.instances = new InstanceStore(client);
         this.copies = new CopyStore(client);
         this.scaling = new ScalingStore(client);
+        this.events = new ScalingEventStore(client);
+        this.routerLoad = new RouterLoadStore(client);
     }
 
     static StoreFixture start() {

@@ -123,7 +123,7 @@ public class FleetService {
      */
     public Mono<HeartbeatResponse> heartbeat(String instanceId, Heartbeat hb) {
         Instant now = clock.instant();
-        return instances.heartbeat(instanceId, now)
+        return instances.heartbeat(instanceId, now, hb.cachedBytes())
                 .flatMap(ok -> ok ? copies.findByInstance(instanceId).collectList()
                         : Mono.error(ApiException.notFound("live instance", instanceId)))
                 .flatMap(known -> {

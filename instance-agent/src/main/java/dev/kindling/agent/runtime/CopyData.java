@@ -18,6 +18,11 @@ public interface CopyData {
     /** Prepares the copy's model artifact from its S3 URI. */
     Prepared model(String artifactUrl, Progress progress) throws Exception;
 
+    /** Image and model bytes the instance keeps on disk now (its warmth); null when unknown. */
+    default Long cachedBytes() {
+        return null;
+    }
+
     /**
      * A prepared image (its unpacked root filesystem) or model (its directory), where its bytes came from, and what
      * keeps it on the instance until {@link #close()}.
