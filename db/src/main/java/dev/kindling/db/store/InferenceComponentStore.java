@@ -41,6 +41,10 @@ public final class InferenceComponentStore {
         return db.sql(SELECT + " where name = :name").bind("name", name).map((row, m) -> map(row)).one();
     }
 
+    public Flux<InferenceComponent> findAll() {
+        return db.sql(SELECT + " order by name").map((row, m) -> map(row)).all();
+    }
+
     public Flux<InferenceComponent> findByEndpoint(String endpointName) {
         return db.sql(SELECT + " where endpoint_name = :endpoint order by name").bind("endpoint", endpointName)
                 .map((row, m) -> map(row)).all();

@@ -48,6 +48,16 @@ public final class ScalingStore {
                 .fetch().rowsUpdated().map(n -> n == 1);
     }
 
+    /** Every policy of every component (the reconciler reads their cooldowns, the scaler the policies). */
+    public Flux<ScalingPolicyRecord> findAllPolicies() {
+        return db.sql(POLICY + " order by component_name, policy_name").map((row, m) -> mapPolicy(row)).all();
+    }
+
+    /** Every registered target. */
+    public Flux<ScalableTargetRecord> findAllTargets() {
+        return db.sql(TARGET + " order by component_name").map((row, m) -> mapTarget(row)).all();
+    }
+
     public Flux<ScalingPolicyRecord> findPolicies(String component) {
         return db.sql(POLICY + " where component_name = :c order by policy_name").bind("c", component)
                 .map((row, m) -> mapPolicy(row)).all();

@@ -15,6 +15,11 @@ import dev.kindling.api.reconcile.ReconcileLoop;
 import dev.kindling.api.reconcile.ReconcileSettings;
 import dev.kindling.api.reconcile.ReconcileTrigger;
 import dev.kindling.api.reconcile.Reconciler;
+import dev.kindling.api.metrics.ScalingMetrics;
+import dev.kindling.api.scaling.ScaleOutFollower;
+import dev.kindling.api.service.ScalingService;
+import dev.kindling.db.store.ScalingEventStore;
+import dev.kindling.db.store.ScalingStore;
 import dev.kindling.db.store.CopyStore;
 import dev.kindling.db.store.EndpointConfigStore;
 import dev.kindling.db.store.EndpointStore;
@@ -128,15 +133,29 @@ public class FleetConfiguration {
     }
 
     @Bean
+    ScalingMetrics scalingMetrics(MeterRegistry registry) {
+        return new ScalingMetrics(registry);
+    }
+
+    @Bean
+    ScaleOutFollower scaleOutFollower(ScalingEventStore events, ScalingStore scaling, ScalingService policies,
+                                      ScalingMetrics metrics, KindlingProperties properties) {
+        return new ScaleOutFollower(events, scaling, policies::toPolicy, metrics,
+                Duration.ofSeconds(properties.scaler().scaleOutGiveUpSeconds()));
+    }
+
+    @Bean
     Reconciler reconciler(EndpointStore endpoints, EndpointConfigStore configs, InferenceComponentStore components,
                           InstanceStore instances, CopyStore copies, FleetProvider fleet, AgentClient agents,
-                          InstanceTypeCatalog catalog, KindlingProperties properties, Clock clock, FleetMetrics metrics) {
+                          InstanceTypeCatalog catalog, KindlingProperties properties, Clock clock, FleetMetrics metrics,
+                          ScaleOutFollower scaleOuts) {
         KindlingProperties.Reconciler r = properties.reconciler();
         ReconcileSettings settings = new ReconcileSettings(Duration.ofMillis(r.heartbeatTimeoutMillis()),
                 Duration.ofMillis(r.launchTimeoutMillis()), Duration.ofMillis(r.capacityWaitMillis()),
-                Duration.ofMillis(r.failedCopyRetryDelayMillis()));
+                Duration.ofMillis(r.failedCopyRetryDelayMillis()),
+                Duration.ofSeconds(properties.scaler().defaultInstanceScaleInCooldownSeconds()));
         return new Reconciler(endpoints, configs, components, instances, copies, fleet, agents, catalog, settings, clock,
-                metrics);
+                metrics, scaleOuts);
     }
 
     /** The loop that runs the reconciler; off with kindling.reconciler.enabled=false (tests drive it by hand). */

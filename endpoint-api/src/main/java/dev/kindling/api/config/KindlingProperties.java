@@ -17,7 +17,8 @@ public record KindlingProperties(
         @DefaultValue Reconciler reconciler,
         @DefaultValue Fleet fleet,
         @DefaultValue Api api,
-        @DefaultValue S3 s3) {
+        @DefaultValue S3 s3,
+        @DefaultValue Scaler scaler) {
 
     public KindlingProperties {
         List<String> errors = new ArrayList<>();
@@ -26,6 +27,7 @@ public record KindlingProperties(
         api.check(errors);
         database.check(errors);
         s3.check(errors);
+        scaler.check(errors);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("Invalid Kindling configuration: " + String.join("; ", errors));
         }
@@ -75,6 +77,57 @@ public record KindlingProperties(
             range(errors, "kindling.reconciler.launch-timeout-millis", launchTimeoutMillis, 100, 3_600_000);
             range(errors, "kindling.reconciler.capacity-wait-millis", capacityWaitMillis, 0, 86_400_000);
             range(errors, "kindling.reconciler.failed-copy-retry-delay-millis", failedCopyRetryDelayMillis, 0, 3_600_000);
+        }
+    }
+
+    /**
+     * The scaler: every second (on the leader) the routers' load becomes one sample in per-component windows, and
+     * the scaler decides copy counts from them.
+     *
+     * @param enabled run the scaler loop (tests that set copy counts by hand turn it off)
+     * @param stableWindowSeconds the window target tracking averages over when not bursting
+     * @param burstWindowSeconds the short window that detects a spike (knative's panic window)
+     * @param highResolutionPeriodSeconds the period of the published high-resolution metric (SageMaker: 10 s)
+     * @param burstThreshold burst mode when the burst window wants this many times the current copies
+     * @param scaleToZeroGraceSeconds a component with minCapacity 0 scales to zero after this long without requests
+     * @param maxScaleInFraction one scale-in removes at most this fraction of the copies (at least one)
+     * @param scaleInTolerance scale in only when the load is below target by more than this fraction
+     * @param scaleOutGiveUpSeconds a scale-out whose copies have not all served by then is recorded as Incomplete
+     * @param defaultInstanceScaleInCooldownSeconds how long managed instance scaling keeps an idle instance when no
+     *        policy of its endpoint names a scale-in cooldown
+     * @param routerLoadMaxAgeMillis other replicas' router load older than this is ignored
+     */
+    public record Scaler(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("60") int stableWindowSeconds,
+            @DefaultValue("6") int burstWindowSeconds,
+            @DefaultValue("10") int highResolutionPeriodSeconds,
+            @DefaultValue("2.0") double burstThreshold,
+            @DefaultValue("120") int scaleToZeroGraceSeconds,
+            @DefaultValue("0.5") double maxScaleInFraction,
+            @DefaultValue("0.1") double scaleInTolerance,
+            @DefaultValue("900") int scaleOutGiveUpSeconds,
+            @DefaultValue("300") int defaultInstanceScaleInCooldownSeconds,
+            @DefaultValue("3000") long routerLoadMaxAgeMillis) {
+        void check(List<String> errors) {
+            range(errors, "kindling.scaler.stable-window-seconds", stableWindowSeconds, 1, 3600);
+            range(errors, "kindling.scaler.burst-window-seconds", burstWindowSeconds, 1, stableWindowSeconds);
+            range(errors, "kindling.scaler.high-resolution-period-seconds", highResolutionPeriodSeconds, 1, 3600);
+            if (!(burstThreshold >= 1 && burstThreshold <= 100)) {
+                errors.add("kindling.scaler.burst-threshold must be between 1 and 100, was " + burstThreshold);
+            }
+            range(errors, "kindling.scaler.scale-to-zero-grace-seconds", scaleToZeroGraceSeconds, 0, 86_400);
+            if (!(maxScaleInFraction > 0 && maxScaleInFraction <= 1)) {
+                errors.add("kindling.scaler.max-scale-in-fraction must be greater than 0 and at most 1, was "
+                        + maxScaleInFraction);
+            }
+            if (!(scaleInTolerance >= 0 && scaleInTolerance < 1)) {
+                errors.add("kindling.scaler.scale-in-tolerance must be at least 0 and below 1, was " + scaleInTolerance);
+            }
+            range(errors, "kindling.scaler.scale-out-give-up-seconds", scaleOutGiveUpSeconds, 10, 86_400);
+            range(errors, "kindling.scaler.default-instance-scale-in-cooldown-seconds",
+                    defaultInstanceScaleInCooldownSeconds, 0, 86_400);
+            range(errors, "kindling.scaler.router-load-max-age-millis", routerLoadMaxAgeMillis, 500, 60_000);
         }
     }
 

@@ -7,6 +7,8 @@ import dev.kindling.db.store.EndpointConfigStore;
 import dev.kindling.db.store.EndpointStore;
 import dev.kindling.db.store.InferenceComponentStore;
 import dev.kindling.db.store.InstanceStore;
+import dev.kindling.db.store.RouterLoadStore;
+import dev.kindling.db.store.ScalingEventStore;
 import dev.kindling.db.store.ScalingStore;
 import io.r2dbc.spi.ConnectionFactory;
 import java.time.Clock;
@@ -68,5 +70,15 @@ public class PersistenceConfiguration {
     @Bean
     ScalingStore scalingStore(DatabaseClient db) {
         return new ScalingStore(db);
+    }
+
+    @Bean
+    ScalingEventStore scalingEventStore(DatabaseClient db) {
+        return new ScalingEventStore(db);
+    }
+
+    @Bean
+    RouterLoadStore routerLoadStore(DatabaseClient db) {
+        return new RouterLoadStore(db);
     }
 }

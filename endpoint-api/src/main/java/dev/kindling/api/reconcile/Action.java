@@ -9,8 +9,15 @@ import dev.kindling.db.model.InferenceComponent;
 /** One change the planner asks for. Each says why, so the reconciler can log it. */
 public sealed interface Action {
 
-    /** Launch one instance for a variant. */
-    record LaunchInstance(Endpoint endpoint, String variantName, String instanceType) implements Action {}
+    /** Launch one instance for a variant; {@code reason} says why (initial count, copies that found no room). */
+    record LaunchInstance(Endpoint endpoint, String variantName, String instanceType, String reason) implements Action {
+        public LaunchInstance(Endpoint endpoint, String variantName, String instanceType) {
+            this(endpoint, variantName, instanceType, "keeps the variant's instance count");
+        }
+    }
+
+    /** Record since when an instance holds no copies, or (null) that it holds some again. */
+    record SetInstanceIdle(String instanceId, java.time.Instant idleSince) implements Action {}
 
     /** Terminate an instance and forget the copies it ran. */
     record TerminateInstance(String instanceId, String endpointName, String reason) implements Action {}

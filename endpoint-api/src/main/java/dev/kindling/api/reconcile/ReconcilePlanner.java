@@ -24,6 +24,8 @@ import dev.kindling.db.model.InferenceComponent;
 import dev.kindling.db.model.Instance;
 import dev.kindling.db.model.InstanceStatus;
 import dev.kindling.db.model.ProductionVariant;
+import dev.kindling.scaler.instances.InstanceScaling;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -61,7 +63,9 @@ public final class ReconcilePlanner {
         for (Endpoint e : snapshot.endpoints()) {
             endpointNames.add(e.name());
             new EndpointPlan(e, snapshot.configs().get(e.configName()), components.getOrDefault(e.name(), List.of()),
-                    instances.getOrDefault(e.name(), List.of()), copies, now, actions).plan();
+                    instances.getOrDefault(e.name(), List.of()), copies,
+                    snapshot.scaleInCooldowns().getOrDefault(e.name(), settings.defaultInstanceScaleInCooldown()), now,
+                    actions).plan();
         }
         // Instances whose endpoint is gone (a crash between deleting the endpoint and terminating them).
         for (Instance i : snapshot.instances()) {
@@ -70,6 +74,17 @@ public final class ReconcilePlanner {
             }
         }
         return actions;
+    }
+
+    /** How many copies needing {@code need} fit on an empty instance of {@code capacity} (0: none ever fits). */
+    static int fitOnEmpty(Resources capacity, Resources need) {
+        int n = 0;
+        Resources used = Resources.NONE;
+        while (n < 1000 && capacity.covers(used.plus(need))) {
+            used = used.plus(need);
+            n++;
+        }
+        return n;
     }
 
     /** Resources one copy of a component holds on its instance: the minimum memory is what is reserved. */
@@ -89,9 +104,16 @@ public final class ReconcilePlanner {
         /** Resources held on each usable instance, updated as this pass places copies. */
         private final Map<String, Resources> allocated = new HashMap<>();
         private final Map<String, Map<String, Integer>> placedByInstance = new HashMap<>();
+        /** Per variant, copies this pass could not place, and how many of each fit on one empty instance. */
+        private final Map<String, List<int[]>> unplacedByVariant = new HashMap<>();
+        /** Per variant, instances this pass launches before managed scaling looks (they count as pending). */
+        private final Map<String, Integer> launching = new HashMap<>();
+        private final Duration instanceScaleInCooldown;
 
         EndpointPlan(Endpoint endpoint, EndpointConfig config, List<InferenceComponent> components,
-                     List<Instance> instances, Map<String, List<Copy>> copiesByComponent, Instant now, List<Action> out) {
+                     List<Instance> instances, Map<String, List<Copy>> copiesByComponent,
+                     Duration instanceScaleInCooldown, Instant now, List<Action> out) {
+            this.instanceScaleInCooldown = instanceScaleInCooldown;
             this.endpoint = endpoint;
             this.config = config;
             this.components = components.stream().sorted(Comparator.comparing(InferenceComponent::name)).toList();
@@ -112,6 +134,10 @@ public final class ReconcilePlanner {
             for (InferenceComponent c : components) {
                 planComponent(c);
             }
+            if (endpoint.status() != EndpointStatus.Failed) {
+                planManagedInstances();
+            }
+            markIdleInstances();
             boolean outgoingLeft = retireOutgoingInstances(instancesReady);
             if ((endpoint.status() == EndpointStatus.Creating || endpoint.status() == EndpointStatus.Updating)
                     && instancesReady && !outgoingLeft) {
@@ -169,11 +195,20 @@ public final class ReconcilePlanner {
             boolean ready = true;
             for (ProductionVariant v : config.productionVariants()) {
                 List<Instance> good = instances.stream().filter(i -> usable(i, v)).toList();
-                int desired = v.desiredInstanceCount();
+                boolean managed = managed(v);
+                // A managed variant starts at its initial count; afterwards it floats between its bounds, moved by
+                // planManagedInstances, and only its minimum is kept here.
+                boolean provisioning = endpoint.status() == EndpointStatus.Creating
+                        || endpoint.status() == EndpointStatus.Updating;
+                int desired = managed && !provisioning ? v.managedInstanceScaling().minInstanceCount()
+                        : v.desiredInstanceCount();
                 for (int n = good.size(); n < desired; n++) {
-                    out.add(new LaunchInstance(endpoint, v.variantName(), v.instanceType()));
+                    out.add(new LaunchInstance(endpoint, v.variantName(), v.instanceType(), managed && !provisioning
+                            ? "managed instance scaling keeps at least " + desired + " instances"
+                            : "variant " + v.variantName() + " wants " + desired + " instances"));
+                    launching.merge(v.variantName(), 1, Integer::sum);
                 }
-                if (good.size() > desired) {
+                if (!managed && good.size() > desired) {
                     good.stream().sorted(Comparator.comparing((Instance i) -> i.status() == InstanceStatus.InService)
                                     .thenComparingInt(this::copiesOn)
                                     .thenComparing(Instance::launchedAt, Comparator.reverseOrder()))
@@ -300,6 +335,14 @@ public final class ReconcilePlanner {
             int shortfall = 0;
             if (current.size() < desired) {
                 shortfall = place(c, variant, desired - current.size());
+                if (shortfall > 0) {
+                    Resources need = copyResources(c.specification().computeResourceRequirements());
+                    int perInstance = fitOnEmpty(catalog.get(variant.instanceType()).capacity(), need);
+                    if (perInstance > 0) {
+                        unplacedByVariant.computeIfAbsent(variant.variantName(), k -> new ArrayList<>())
+                                .add(new int[] {shortfall, perInstance});
+                    }
+                }
                 // Stopping an outdated copy frees room only on an instance this variant keeps using.
                 List<Copy> movable = old.stream().filter(x -> usable(byId.get(x.instanceId()), variant)).toList();
                 if (shortfall > 0 && !movable.isEmpty()) {
@@ -309,8 +352,11 @@ public final class ReconcilePlanner {
                     old.remove(oldest);
                 }
             } else if (current.size() > desired) {
+                // Not yet serving first; then from the instance holding the fewest copies, so instances empty out and
+                // managed instance scaling can release them; then the newest.
                 current.stream()
                         .sorted(Comparator.comparing((Copy x) -> x.status() == CopyStatus.InService)
+                                .thenComparingInt((Copy x) -> copiesHeldOn(x.instanceId()))
                                 .thenComparing(Copy::createdAt, Comparator.reverseOrder()))
                         .limit(current.size() - desired)
                         .forEach(x -> out.add(new StopCopy(x.id(), c.name(), x.instanceId(),
@@ -333,6 +379,75 @@ public final class ReconcilePlanner {
                         + " of " + desired + " copies placed after " + settings.capacityWait().toSeconds()
                         + " s; no in-service instance of variant " + variant.variantName() + " (" + variant.instanceType()
                         + ") has " + need + " free"));
+            }
+        }
+
+        private boolean managed(ProductionVariant v) {
+            return v.managedInstanceScaling() != null && v.managedInstanceScaling().enabled();
+        }
+
+        /** Copies that hold resources on an instance, counting those this pass placed. */
+        private int copiesHeldOn(String instanceId) {
+            Map<String, Integer> placed = placedByInstance.get(instanceId);
+            return placed == null ? 0 : placed.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        /**
+         * Managed instance scaling: launches instances for copies that found no room (within the variant's maximum),
+         * and releases in-service instances that held no copies for the endpoint's scale-in cooldown (down to the
+         * minimum), the coldest first. The decision is the scaler's; this gathers what it needs.
+         */
+        private void planManagedInstances() {
+            for (ProductionVariant v : config.productionVariants()) {
+                if (!managed(v)) continue;
+                List<InstanceScaling.FleetInstance> fleet = new ArrayList<>();
+                for (Instance i : instances) {
+                    if (!usable(i, v)) continue;
+                    boolean inService = i.status() == InstanceStatus.InService;
+                    int held = inService ? copiesHeldOn(i.id()) : 0;
+                    fleet.add(new InstanceScaling.FleetInstance(i.id(), inService, held,
+                            held == 0 ? (i.idleSince() != null ? i.idleSince() : now) : null, i.cachedBytes(),
+                            i.launchedAt()));
+                }
+                for (int n = 0; n < launching.getOrDefault(v.variantName(), 0); n++) {
+                    fleet.add(new InstanceScaling.FleetInstance("(launching-" + n + ")", false, 0, null, 0, now));
+                }
+                // Several components may wait for room: ask for the instances each needs, as copies of one size.
+                int instancesNeeded = 0;
+                int unplaced = 0;
+                for (int[] u : unplacedByVariant.getOrDefault(v.variantName(), List.of())) {
+                    instancesNeeded += (u[0] + u[1] - 1) / u[1];
+                    unplaced += u[0];
+                }
+                int perInstance = instancesNeeded == 0 ? 1 : Math.max(1, unplaced / instancesNeeded);
+                if (instancesNeeded > 0 && unplaced > perInstance * instancesNeeded) {
+                    unplaced = perInstance * instancesNeeded; // rounding must not ask for more than was counted
+                }
+                var m = v.managedInstanceScaling();
+                InstanceScaling.InstanceDecision d = InstanceScaling.decide(new InstanceScaling.VariantFleet(
+                        v.variantName(), m.minInstanceCount(), m.maxInstanceCount(), instanceScaleInCooldown,
+                        instancesNeeded == 0 ? 0 : unplaced, perInstance, fleet), now);
+                for (int n = 0; n < d.launch(); n++) {
+                    out.add(new LaunchInstance(endpoint, v.variantName(), v.instanceType(), d.reason()));
+                }
+                Map<String, Instance> byId = instances.stream().collect(Collectors.toMap(Instance::id, i -> i));
+                for (String id : d.release()) {
+                    Instance i = byId.get(id);
+                    if (i != null) terminate(i, d.reason());
+                }
+            }
+        }
+
+        /** Records when in-service instances became idle, or stopped being idle, for managed instance scaling. */
+        private void markIdleInstances() {
+            for (Instance i : instances) {
+                if (!alive(i) || i.status() != InstanceStatus.InService) continue;
+                int held = copiesHeldOn(i.id());
+                if (held == 0 && i.idleSince() == null) {
+                    out.add(new Action.SetInstanceIdle(i.id(), now));
+                } else if (held > 0 && i.idleSince() != null) {
+                    out.add(new Action.SetInstanceIdle(i.id(), null));
+                }
             }
         }
 

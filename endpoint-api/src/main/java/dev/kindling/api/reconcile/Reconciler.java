@@ -60,11 +60,13 @@ public final class Reconciler {
     private final ReconcilePlanner planner;
     private final Clock clock;
     private final FleetMetrics metrics;
+    private final ScaleOutFollower scaleOuts;
 
     public Reconciler(EndpointStore endpoints, EndpointConfigStore configs, InferenceComponentStore components,
                       InstanceStore instances, CopyStore copies, FleetProvider fleet, AgentClient agents,
                       InstanceTypeCatalog catalog, ReconcileSettings settings, Clock clock,
-                      FleetMetrics metrics) {
+                      FleetMetrics metrics, ScaleOutFollower scaleOuts) {
+        this.scaleOuts = scaleOuts;
         this.endpoints = endpoints;
         this.configs = configs;
         this.components = components;
@@ -84,17 +86,23 @@ public final class Reconciler {
         FleetSnapshot snapshot = snapshot();
         Instant now = clock.instant();
         List<Action> actions = planner.plan(snapshot, now);
+        ScaleOutFollower.Pass links = scaleOuts.startPass();
         Map<String, String> agentUrls = new HashMap<>();
         snapshot.instances().forEach(i -> agentUrls.put(i.id(), i.agentUrl()));
         Set<String> toNudge = new HashSet<>();
         for (Action a : actions) {
             try {
-                apply(a, now, toNudge);
+                apply(a, now, toNudge, links);
             } catch (RuntimeException e) {
                 log.atError().addKeyValue("action", a).setCause(e).log("Reconcile action failed; retried next pass");
             }
         }
         Flux.fromIterable(toNudge).flatMap(id -> agents.sync(id, agentUrls.get(id))).blockLast(DB_TIMEOUT);
+        try {
+            scaleOuts.follow(now);
+        } catch (RuntimeException e) {
+            log.atWarn().setCause(e).log("Could not bring scale-out events up to date; retried next pass");
+        }
         metrics.record(snapshot, actions, Duration.ofNanos(System.nanoTime() - started));
         return actions;
     }
@@ -109,22 +117,24 @@ public final class Reconciler {
                 .concatMap(e -> components.findByEndpoint(e.name())).collectList().block(DB_TIMEOUT);
         List<Instance> insts = instances.findUnterminated().collectList().block(DB_TIMEOUT);
         List<Copy> cps = copies.findAll().collectList().block(DB_TIMEOUT);
-        return new FleetSnapshot(eps, cfgs, comps, insts, cps);
+        return new FleetSnapshot(eps, cfgs, comps, insts, cps, scaleOuts.scaleInCooldowns(comps));
     }
 
-    private void apply(Action action, Instant now, Set<String> toNudge) {
+    private void apply(Action action, Instant now, Set<String> toNudge, ScaleOutFollower.Pass links) {
         switch (action) {
-            case LaunchInstance a -> launch(a, now);
+            case LaunchInstance a -> launch(a, now, links.forInstance(a.endpoint().name(), a.variantName()));
+            case Action.SetInstanceIdle a -> instances.setIdleSince(a.instanceId(), a.idleSince()).block(DB_TIMEOUT);
             case TerminateInstance a -> terminate(a, now);
             case PlaceCopy a -> {
                 String id = newId("kc-");
+                String event = links.forCopy(a.componentName());
                 copies.insert(new Copy(id, a.componentName(), a.instanceId(), a.specRevision(),
                         a.resources().accelerators(), a.resources().cpuMillis(), a.resources().memoryMb(),
-                        CopyStatus.Pending, null, null, now, null, null)).block(DB_TIMEOUT);
+                        CopyStatus.Pending, null, null, now, null, null), event).block(DB_TIMEOUT);
                 toNudge.add(a.instanceId());
                 log.atInfo().addKeyValue("component", a.componentName()).addKeyValue("copy", id)
                         .addKeyValue("instance", a.instanceId()).addKeyValue("resources", a.resources())
-                        .log("Copy placed");
+                        .addKeyValue("scalingEvent", event).log("Copy placed");
             }
             case StopCopy a -> {
                 copies.markStopping(a.copyId()).block(DB_TIMEOUT);
@@ -162,14 +172,15 @@ public final class Reconciler {
         }
     }
 
-    private void launch(LaunchInstance a, Instant now) {
+    private void launch(LaunchInstance a, Instant now, String scalingEvent) {
         String id = newId("ki-");
         instances.insert(new Instance(id, a.endpoint().name(), a.variantName(), a.instanceType(), InstanceStatus.Pending,
-                null, null, now, null, null, null)).block(DB_TIMEOUT);
+                null, null, now, null, null, null), scalingEvent).block(DB_TIMEOUT);
         try {
             fleet.launch(new FleetProvider.LaunchRequest(id, a.endpoint().name(), a.variantName(), catalog.get(a.instanceType())));
             log.atInfo().addKeyValue("endpoint", a.endpoint().name()).addKeyValue("variant", a.variantName())
-                    .addKeyValue("instance", id).addKeyValue("instanceType", a.instanceType()).log("Instance launched");
+                    .addKeyValue("instance", id).addKeyValue("instanceType", a.instanceType())
+                    .addKeyValue("scalingEvent", scalingEvent).log("Instance launched: {}", a.reason());
         } catch (FleetProvider.LaunchException e) {
             instances.markTerminating(id, "launch failed: " + e.getMessage()).block(DB_TIMEOUT);
             instances.markTerminated(id, now).block(DB_TIMEOUT);

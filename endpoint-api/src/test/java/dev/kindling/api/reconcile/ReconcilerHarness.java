@@ -27,6 +27,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import dev.kindling.api.metrics.ScalingMetrics;
+import dev.kindling.api.scaling.ScaleOutFollower;
+import dev.kindling.db.store.ScalingEventStore;
+import dev.kindling.db.store.ScalingStore;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -72,7 +76,9 @@ final class ReconcilerHarness implements AutoCloseable {
         copies = new CopyStore(client);
         reconciler = new Reconciler(endpoints, configs, components, instances, copies, fleet,
                 new AgentClient(WebClient.builder(), Duration.ofMillis(200)), catalog, SETTINGS, clock,
-                new FleetMetrics(new SimpleMeterRegistry()));
+                new FleetMetrics(new SimpleMeterRegistry()), new ScaleOutFollower(new ScalingEventStore(client),
+                        new ScalingStore(client), r -> { throw new IllegalStateException("no policies here"); },
+                        new ScalingMetrics(meters), Duration.ofMinutes(15)));
         ReconcileTrigger none = () -> { };
         agents = new FleetService(instances, copies, components, catalog, none, clock, new CopyStartMetrics(meters));
         configService = new EndpointConfigService(configs, catalog, clock);
