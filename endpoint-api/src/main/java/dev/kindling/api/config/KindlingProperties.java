@@ -113,16 +113,16 @@ public record KindlingProperties(
             range(errors, "kindling.scaler.stable-window-seconds", stableWindowSeconds, 1, 3600);
             range(errors, "kindling.scaler.burst-window-seconds", burstWindowSeconds, 1, stableWindowSeconds);
             range(errors, "kindling.scaler.high-resolution-period-seconds", highResolutionPeriodSeconds, 1, 3600);
-            if (!(burstThreshold >= 1 && burstThreshold <= 100)) {
-                errors.add("kindling.scaler.burst-threshold must be between 1 and 100, was " + burstThreshold);
+            if (!(burstThreshold >= 1.1 && burstThreshold <= 10)) {
+                errors.add("kindling.scaler.burst-threshold must be between 1.1 and 10, was " + burstThreshold);
             }
-            range(errors, "kindling.scaler.scale-to-zero-grace-seconds", scaleToZeroGraceSeconds, 0, 86_400);
+            range(errors, "kindling.scaler.scale-to-zero-grace-seconds", scaleToZeroGraceSeconds, 1, 86_400);
             if (!(maxScaleInFraction > 0 && maxScaleInFraction <= 1)) {
                 errors.add("kindling.scaler.max-scale-in-fraction must be greater than 0 and at most 1, was "
                         + maxScaleInFraction);
             }
-            if (!(scaleInTolerance >= 0 && scaleInTolerance < 1)) {
-                errors.add("kindling.scaler.scale-in-tolerance must be at least 0 and below 1, was " + scaleInTolerance);
+            if (!(scaleInTolerance >= 0 && scaleInTolerance <= 0.9)) {
+                errors.add("kindling.scaler.scale-in-tolerance must be between 0 and 0.9, was " + scaleInTolerance);
             }
             range(errors, "kindling.scaler.scale-out-give-up-seconds", scaleOutGiveUpSeconds, 10, 86_400);
             range(errors, "kindling.scaler.default-instance-scale-in-cooldown-seconds",

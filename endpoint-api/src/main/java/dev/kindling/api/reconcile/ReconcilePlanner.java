@@ -24,7 +24,10 @@ import dev.kindling.db.model.InferenceComponent;
 import dev.kindling.db.model.Instance;
 import dev.kindling.db.model.InstanceStatus;
 import dev.kindling.db.model.ProductionVariant;
+import dev.kindling.scaler.instances.FleetInstance;
+import dev.kindling.scaler.instances.InstanceDecision;
 import dev.kindling.scaler.instances.InstanceScaling;
+import dev.kindling.scaler.instances.VariantFleet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -400,17 +403,17 @@ public final class ReconcilePlanner {
         private void planManagedInstances() {
             for (ProductionVariant v : config.productionVariants()) {
                 if (!managed(v)) continue;
-                List<InstanceScaling.FleetInstance> fleet = new ArrayList<>();
+                List<FleetInstance> fleet = new ArrayList<>();
                 for (Instance i : instances) {
                     if (!usable(i, v)) continue;
                     boolean inService = i.status() == InstanceStatus.InService;
                     int held = inService ? copiesHeldOn(i.id()) : 0;
-                    fleet.add(new InstanceScaling.FleetInstance(i.id(), inService, held,
+                    fleet.add(new FleetInstance(i.id(), inService, held,
                             held == 0 ? (i.idleSince() != null ? i.idleSince() : now) : null, i.cachedBytes(),
                             i.launchedAt()));
                 }
                 for (int n = 0; n < launching.getOrDefault(v.variantName(), 0); n++) {
-                    fleet.add(new InstanceScaling.FleetInstance("(launching-" + n + ")", false, 0, null, 0, now));
+                    fleet.add(new FleetInstance("(launching-" + n + ")", false, 0, null, 0, now));
                 }
                 // Several components may wait for room: ask for the instances each needs, as copies of one size.
                 int instancesNeeded = 0;
@@ -424,7 +427,7 @@ public final class ReconcilePlanner {
                     unplaced = perInstance * instancesNeeded; // rounding must not ask for more than was counted
                 }
                 var m = v.managedInstanceScaling();
-                InstanceScaling.InstanceDecision d = InstanceScaling.decide(new InstanceScaling.VariantFleet(
+                InstanceDecision d = InstanceScaling.decide(new VariantFleet(
                         v.variantName(), m.minInstanceCount(), m.maxInstanceCount(), instanceScaleInCooldown,
                         instancesNeeded == 0 ? 0 : unplaced, perInstance, fleet), now);
                 for (int n = 0; n < d.launch(); n++) {

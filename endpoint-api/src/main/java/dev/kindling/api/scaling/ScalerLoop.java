@@ -62,8 +62,12 @@ public final class ScalerLoop implements SmartLifecycle, CapacityDemand {
     private static final Logger log = LoggerFactory.getLogger(ScalerLoop.class);
     private static final Duration DB_TIMEOUT = Duration.ofSeconds(10);
 
-    /** What the loop needs to know besides its stores. */
-    public record Settings(WindowSettings windows, ScalerSettings scaler, Duration remoteLoadMaxAge, String replicaId) {}
+    /** What the loop needs to know besides its stores; the scaler settings carry the window lengths. */
+    public record Settings(ScalerSettings scaler, Duration remoteLoadMaxAge, String replicaId) {
+        WindowSettings windows() {
+            return scaler.windows();
+        }
+    }
 
     private final LoadSampler sampler;
     private final RouterLoadStore loadStore;

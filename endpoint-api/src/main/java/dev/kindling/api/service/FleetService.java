@@ -51,6 +51,7 @@ public class FleetService {
     private final ReconcileTrigger reconciler;
     private final Clock clock;
     private final CopyStartMetrics startMetrics;
+    private volatile Runnable servingChanged = () -> { };
 
     public FleetService(InstanceStore instances, CopyStore copies, InferenceComponentStore components,
                         InstanceTypeCatalog catalog, ReconcileTrigger reconciler, Clock clock, CopyStartMetrics startMetrics) {
@@ -117,6 +118,11 @@ public class FleetService {
                 .doOnSuccess(x -> reconciler.kick());
     }
 
+    /** Called when a copy starts or stops serving, so routers learn of it without waiting for their next refresh. */
+    public void onServingChanged(Runnable listener) {
+        this.servingChanged = listener;
+    }
+
     /**
      * Records an agent's report and answers with the copies the instance should run. Copies the control plane
      * asked to stop and the agent no longer reports are gone, so they are forgotten here.
@@ -162,7 +168,10 @@ public class FleetService {
                     boolean kick = changed;
                     return Flux.concat(writes).then(Mono.defer(() -> recordStarts(instanceId, finishedStarts)))
                             .then(Mono.fromRunnable(() -> {
-                                if (kick) reconciler.kick();
+                                if (kick) {
+                                    reconciler.kick();
+                                    servingChanged.run();
+                                }
                             })).then(assignments(instanceId));
                 });
     }
