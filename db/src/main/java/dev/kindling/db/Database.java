@@ -4,6 +4,7 @@ import io.r2dbc.pool.ConnectionPool;
 import io.r2dbc.pool.ConnectionPoolConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionConfiguration;
 import io.r2dbc.postgresql.PostgresqlConnectionFactory;
+import io.r2dbc.postgresql.api.PostgresqlConnection;
 import io.r2dbc.spi.ConnectionFactory;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -14,10 +15,12 @@ import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
 
 /**
  * The control plane's PostgreSQL: starts the embedded one when no URL is set, migrates the schema with Flyway
- * over JDBC, and hands out a pooled R2DBC connection factory for the application.
+ * over JDBC, and hands out a pooled R2DBC connection factory for the application (and single unpooled
+ * connections for sessions that must stay one session, such as a lock holder's).
  */
 public final class Database implements AutoCloseable {
 
@@ -29,6 +32,7 @@ public final class Database implements AutoCloseable {
     private final String databaseName;
     private final String username;
     private final String password;
+    private final PostgresqlConnectionFactory direct;
     private final ConnectionPool pool;
 
     private Database(EmbeddedPostgres embedded, String host, int port, String databaseName, String username,
@@ -39,10 +43,10 @@ public final class Database implements AutoCloseable {
         this.databaseName = databaseName;
         this.username = username;
         this.password = password;
-        PostgresqlConnectionFactory factory = new PostgresqlConnectionFactory(PostgresqlConnectionConfiguration.builder()
+        this.direct = new PostgresqlConnectionFactory(PostgresqlConnectionConfiguration.builder()
                 .host(host).port(port).database(databaseName).username(username).password(password == null ? "" : password)
                 .connectTimeout(Duration.ofSeconds(10)).build());
-        this.pool = new ConnectionPool(ConnectionPoolConfiguration.builder(factory)
+        this.pool = new ConnectionPool(ConnectionPoolConfiguration.builder(direct)
                 .maxSize(poolMaxSize).initialSize(Math.min(2, poolMaxSize))
                 .maxAcquireTime(Duration.ofSeconds(10)).maxIdleTime(Duration.ofMinutes(10)).build());
     }
@@ -100,6 +104,14 @@ public final class Database implements AutoCloseable {
 
     public ConnectionFactory connectionFactory() {
         return pool;
+    }
+
+    /**
+     * Opens one connection outside the pool, for a session whose state (a session-level advisory lock, LISTEN)
+     * must live exactly as long as the connection. The caller closes it; the pool never sees it.
+     */
+    public Mono<PostgresqlConnection> openDedicatedConnection() {
+        return direct.create();
     }
 
     private void migrate() {

@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kindling.db.model.EndpointConfig;
 import dev.kindling.db.store.EndpointConfigStore;
+import io.r2dbc.postgresql.api.PostgresqlConnection;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -123,6 +125,23 @@ class DatabaseIT {
         try (Database db = Database.start(settings)) {
             assertThat(new EndpointConfigStore(client(db)).find("kept").block()).isEqualTo(CONFIG);
             assertThat(history(db)).as("nothing migrated twice").hasSize(2);
+        }
+    }
+
+    @Test
+    void aDedicatedConnectionIsASessionOfItsOwnOutsideThePool() {
+        try (Database db = Database.start(TestDatabases.fresh())) {
+            PostgresqlConnection dedicated = db.openDedicatedConnection().block(Duration.ofSeconds(10));
+            try {
+                dedicated.createStatement("select pg_advisory_lock(4242)").execute()
+                        .flatMap(r -> r.map((row, m) -> row.get(0))).then().block(Duration.ofSeconds(10));
+
+                // A session-level lock held by the dedicated connection is someone else's lock to every pooled one.
+                assertThat(client(db).sql("select pg_try_advisory_lock(4242)").map((row, m) -> row.get(0, Boolean.class))
+                        .one().block()).isFalse();
+            } finally {
+                dedicated.close().block(Duration.ofSeconds(10));
+            }
         }
     }
 

@@ -36,6 +36,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
         "kindling.reconciler.interval-millis=50",
         "kindling.reconciler.heartbeat-timeout-millis=1500",
         "kindling.reconciler.failed-copy-retry-delay-millis=200",
+        "kindling.leader.poll-interval-millis=100",
         "kindling.s3.embedded.port=0",
         "logging.level.dev.kindling=warn"
 })

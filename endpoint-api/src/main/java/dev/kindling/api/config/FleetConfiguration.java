@@ -5,6 +5,7 @@ import dev.kindling.agent.registry.FetchSettings;
 import dev.kindling.agent.registry.Registries;
 import dev.kindling.agent.s3.S3FetchSettings;
 import dev.kindling.api.fleet.FleetProvider;
+import dev.kindling.api.leader.Leadership;
 import dev.kindling.api.metrics.CopyStartMetrics;
 import dev.kindling.api.s3.EmbeddedS3;
 import dev.kindling.api.fleet.InstanceTypeCatalog;
@@ -161,8 +162,8 @@ public class FleetConfiguration {
     /** The loop that runs the reconciler; off with kindling.reconciler.enabled=false (tests drive it by hand). */
     @Bean
     @ConditionalOnProperty(name = "kindling.reconciler.enabled", havingValue = "true", matchIfMissing = true)
-    ReconcileLoop reconcileLoop(Reconciler reconciler, KindlingProperties properties) {
-        return new ReconcileLoop(reconciler, properties.reconciler().intervalMillis());
+    ReconcileLoop reconcileLoop(Reconciler reconciler, KindlingProperties properties, Leadership leadership) {
+        return new ReconcileLoop(reconciler, properties.reconciler().intervalMillis(), leadership);
     }
 
     @Bean

@@ -2,6 +2,7 @@ package dev.kindling.api.config;
 
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Info;
+import dev.kindling.api.leader.Leadership;
 import dev.kindling.api.reconcile.ReconcileLoop;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,16 +27,25 @@ public class OperationsConfiguration {
                 .onErrorResume(e -> reactor.core.publisher.Mono.just(Health.down(e).build()));
     }
 
-    /** The reconcile loop completed a pass recently (within 20 intervals, or 10 s at least). */
+    /**
+     * The reconcile loop completed a pass recently (within 20 intervals, or 10 s at least) if this replica leads; a
+     * follower's loop runs no passes and is up.
+     */
     @Bean
-    HealthIndicator reconcilerHealthIndicator(ObjectProvider<ReconcileLoop> loops) {
+    HealthIndicator reconcilerHealthIndicator(ObjectProvider<ReconcileLoop> loops, Leadership leadership) {
         return () -> {
             ReconcileLoop loop = loops.getIfAvailable();
             if (loop == null) return Health.up().withDetail("loop", "disabled (kindling.reconciler.enabled=false)").build();
+            if (!leadership.isLeader()) return Health.up().withDetail("loop", "waiting: passes run on the leader").build();
             Instant last = loop.lastPass();
             Duration allowed = Duration.ofMillis(Math.max(10_000, 20 * loop.intervalMillis()));
-            boolean fresh = last != null && last.plus(allowed).isAfter(Instant.now());
-            Health.Builder b = fresh || (last == null && loop.lastError() == null) ? Health.up() : Health.down();
+            Instant now = Instant.now();
+            boolean fresh = last != null && last.plus(allowed).isAfter(now);
+            // A replica that just became leader is judged by its passes since then, not by its last term's.
+            boolean firstPassAsLeader = (last == null || last.isBefore(leadership.since()))
+                    && leadership.since().plus(allowed).isAfter(now);
+            Health.Builder b = fresh || firstPassAsLeader || (last == null && loop.lastError() == null)
+                    ? Health.up() : Health.down();
             b.withDetail("lastPass", last == null ? "none yet" : last.toString());
             if (loop.lastError() != null) b.withDetail("lastError", loop.lastError());
             return b.build();

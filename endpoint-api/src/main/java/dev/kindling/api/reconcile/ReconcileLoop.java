@@ -1,5 +1,7 @@
 package dev.kindling.api.reconcile;
 
+import dev.kindling.api.leader.LeaderGate;
+import dev.kindling.api.leader.Leadership;
 import java.time.Instant;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -8,8 +10,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Runs the reconciler on its own thread: every interval, and at once when {@link #kick()} says something changed
- * (an API write, an agent report). Starts after the web server, so agents can reach the control plane.
+ * Runs the reconciler on its own thread while this replica leads: every interval, and at once when {@link #kick()}
+ * says something changed (an API write, an agent report) or this replica becomes leader. On a follower the thread
+ * waits. Starts after the web server, so agents can reach the control plane.
  */
 public final class ReconcileLoop implements SmartLifecycle, ReconcileTrigger {
 
@@ -19,15 +22,20 @@ public final class ReconcileLoop implements SmartLifecycle, ReconcileTrigger {
 
     private final Reconciler reconciler;
     private final long intervalMillis;
+    private final LeaderGate leader;
     private final Semaphore wake = new Semaphore(0);
     private volatile Thread thread;
     private volatile boolean running;
     private volatile Instant lastPass;
     private volatile String lastError;
 
-    public ReconcileLoop(Reconciler reconciler, long intervalMillis) {
+    public ReconcileLoop(Reconciler reconciler, long intervalMillis, Leadership leadership) {
         this.reconciler = reconciler;
         this.intervalMillis = intervalMillis;
+        this.leader = new LeaderGate(leadership);
+        leadership.addListener(leads -> {
+            if (leads) kick();
+        });
     }
 
     /** Asks for a pass soon. Cheap; many kicks before a pass make one pass. */
@@ -45,6 +53,11 @@ public final class ReconcileLoop implements SmartLifecycle, ReconcileTrigger {
     private void run() {
         int failures = 0;
         while (running) {
+            try {
+                leader.awaitLeadership();
+            } catch (InterruptedException e) {
+                return;
+            }
             long waitMillis = intervalMillis;
             try {
                 reconciler.reconcileOnce();
