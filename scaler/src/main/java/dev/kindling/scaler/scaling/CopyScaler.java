@@ -195,10 +195,17 @@ public final class CopyScaler {
         if (held != null) {
             return none(current, prefix(held, wants) + held.reason() + ": " + held.heldBy(), s, held.policy().policyName());
         }
+        PolicyWant needs = wants.stream().max(Comparator.comparingInt(PolicyWant::least)).orElseThrow();
+        if (needs.least() >= current) {
+            return none(current, why + ": " + needs.policy().policyName() + " needs " + copies(needs.least()), s,
+                    needs.policy().policyName());
+        }
         int removable = Math.max(1, (int) Math.floor(current * settings.maxScaleInFraction()));
-        int desired = Math.max(largest.copies(), current - removable);
-        if (desired > largest.copies()) {
+        int desired = Math.max(Math.max(largest.copies(), needs.least()), current - removable);
+        if (desired == current - removable && desired > Math.max(largest.copies(), needs.least())) {
             why += ": at most " + copies(removable) + " removed at once, to " + desired;
+        } else if (needs.least() > largest.copies()) {
+            why += ": " + needs.policy().policyName() + " needs " + copies(needs.least());
         }
         ScalerState next = s.scaledIn(now).stepped(voters.stream()
                 .filter(w -> w.policy() instanceof ScalingPolicy.StepScaling)

@@ -14,9 +14,11 @@ import java.util.Locale;
  *
  * @param votesOnScaleIn false for a target-tracking policy with disableScaleIn: it never asks for fewer copies and,
  *                       as in Application Auto Scaling, leaves the scale-in vote to the other policies
+ * @param least          the fewest copies this policy takes without asking for more at once; a scale-in voted by
+ *                       the others stops there, or it would bounce straight back out
  * @param heldBy         what holds this change back (a cooldown), or null
  */
-record PolicyWant(ScalingPolicy policy, int copies, boolean votesOnScaleIn, String heldBy, String reason) {
+record PolicyWant(ScalingPolicy policy, int copies, boolean votesOnScaleIn, int least, String heldBy, String reason) {
 
     /** A ratio this close above a whole number is taken as that number: 0.3 / 0.1 must want 3 copies, not 4. */
     private static final double ROUNDING_SLACK = 1e-9;
@@ -90,24 +92,25 @@ record PolicyWant(ScalingPolicy policy, int copies, boolean votesOnScaleIn, Stri
             String says = burstCopies >= stableCopies
                     ? "burst window " + num(burst) + " " + unit + " / target " + num(target) + " per copy wants " + copies(burstCopies)
                     : stableSays;
-            return new PolicyWant(p, t.clamp(wanted), votes, null,
+            return new PolicyWant(p, t.clamp(wanted), votes, t.clamp(wanted), null,
                     says + t.bounded(wanted) + " " + t.nowPart() + ": burst mode");
         }
+        int least = t.clamp(stableCopies);
         if (stableCopies > t.current()) {
-            int copies = t.clamp(stableCopies);
+            int copies = least;
             String held = copies > t.current()
                     ? cooldown("scale-out", t.state().lastScaleOutAt(), p.scaleOutCooldownSeconds(), t.now()) : null;
-            return new PolicyWant(p, copies, votes, held, stableSays + t.bounded(stableCopies) + " " + t.nowPart());
+            return new PolicyWant(p, copies, votes, least, held, stableSays + t.bounded(stableCopies) + " " + t.nowPart());
         }
         double tolerated = target * (1 - t.settings().scaleInTolerance());
         int inCopies = copiesFor(stable / tolerated);
         if (inCopies >= t.current()) {
-            return new PolicyWant(p, t.current(), votes, null, stableSays + " " + t.nowPart());
+            return new PolicyWant(p, t.current(), votes, least, null, stableSays + " " + t.nowPart());
         }
         String inSays = "stable window " + num(stable) + " " + unit + " / (target " + num(target) + " x "
                 + num(1 - t.settings().scaleInTolerance()) + ") per copy wants " + copies(inCopies);
         if (!votes) {
-            return new PolicyWant(p, t.current(), false, null, inSays + " " + t.nowPart()
+            return new PolicyWant(p, t.current(), false, least, null, inSays + " " + t.nowPart()
                     + ": scale-in disabled by the policy");
         }
         int copies = t.clamp(inCopies);
@@ -115,7 +118,7 @@ record PolicyWant(ScalingPolicy policy, int copies, boolean votesOnScaleIn, Stri
                 ? cooldown("scale-in", latest(t.state().lastScaleOutAt(), t.state().lastScaleInAt()),
                         p.scaleInCooldownSeconds(), t.now())
                 : null;
-        return new PolicyWant(p, copies, true, held, inSays + t.bounded(inCopies) + " " + t.nowPart());
+        return new PolicyWant(p, copies, true, least, held, inSays + t.bounded(inCopies) + " " + t.nowPart());
     }
 
     private static PolicyWant step(ScalingPolicy.StepScaling p, Tick t) {
@@ -131,7 +134,7 @@ record PolicyWant(ScalingPolicy policy, int copies, boolean votesOnScaleIn, Stri
                 .filter(s -> s.lower() <= distance && distance < s.upper())
                 .findFirst().orElse(null);
         if (step == null) {
-            return new PolicyWant(p, t.current(), true, null, says + ": no step covers it " + t.nowPart());
+            return new PolicyWant(p, t.current(), true, t.floor(), null, says + ": no step covers it " + t.nowPart());
         }
         int adjustment = step.scalingAdjustment();
         int wanted;
@@ -158,7 +161,7 @@ record PolicyWant(ScalingPolicy policy, int copies, boolean votesOnScaleIn, Stri
         int copies = t.clamp(wanted);
         String held = copies != t.current()
                 ? cooldown("step", t.state().lastStepAt().get(p.policyName()), p.cooldownSeconds(), t.now()) : null;
-        return new PolicyWant(p, copies, true, held, says + ": step " + interval(step) + " " + change + ": "
+        return new PolicyWant(p, copies, true, t.floor(), held, says + ": step " + interval(step) + " " + change + ": "
                 + copies(wanted) + t.bounded(wanted) + " " + t.nowPart());
     }
 

@@ -410,6 +410,12 @@ class CopyScalerTest {
                 row("a policy with disableScaleIn leaves the scale-in vote to the others", given().copies(4).load(4)
                         .policies(tt("keep", CONCURRENCY, 4, 60, 60, true), tt("loose", CONCURRENCY, 8, 60, 60, false))
                         .expect(2, SCALE_IN, "loose: stable window 4.0 concurrent requests / (target 8.0 x 0.9) per copy wants 1 copy (4 now)")),
+                row("a scale-in voted by the others stops where a policy with disableScaleIn would scale out again", given().copies(6).load(16)
+                        .policies(tt("keep", CONCURRENCY, 4, 60, 60, true), tt("loose", CONCURRENCY, 8, 60, 60, false))
+                        .expect(4, SCALE_IN, "loose: stable window 16.0 concurrent requests / (target 8.0 x 0.9) per copy wants 3 copies (6 now): keep needs 4 copies")),
+                row("at what a policy with disableScaleIn needs the count holds", given().copies(4).load(16)
+                        .policies(tt("keep", CONCURRENCY, 4, 60, 60, true), tt("loose", CONCURRENCY, 8, 60, 60, false))
+                        .expect(4, NONE, "wants 3 copies (4 now): keep needs 4 copies")),
                 row("when every policy disables scale-in the count holds", given().copies(4).load(4)
                         .policies(tt("a", CONCURRENCY, 4, 60, 60, true), tt("b", CONCURRENCY, 8, 60, 60, true))
                         .expect(4, NONE, "a: stable window 4.0 concurrent requests / (target 4.0 x 0.9) per copy wants 2 copies (4 now): scale-in disabled by the policy")),
