@@ -91,7 +91,7 @@ public final class CopyScaler {
         if (exceeded) {
             return s.burstExceeded(now);
         }
-        if (s.burstMode() && !s.lastBurstAt().plus(settings.windows().stable()).isAfter(now)) {
+        if (s.burstMode() && (s.lastBurstAt() == null || !s.lastBurstAt().plus(settings.windows().stable()).isAfter(now))) {
             return s.burstOver();
         }
         return s;
@@ -103,7 +103,8 @@ public final class CopyScaler {
         boolean demand = input.heldRequests() > 0 || r.burstConcurrency() > 0 || r.burstInvocationsPerMinute() > 0;
         String seen = input.heldRequests() > 0
                 ? input.heldRequests() + " held request" + (input.heldRequests() == 1 ? "" : "s")
-                : "burst window " + num(r.burstConcurrency()) + " concurrent requests";
+                : r.burstConcurrency() > 0 ? "burst window " + num(r.burstConcurrency()) + " concurrent requests"
+                : "burst window " + num(r.burstInvocationsPerMinute()) + " invocations per minute";
         if (demand && !target.scaleOutSuspended()) {
             int burstCopies = policies.stream()
                     .filter(ScalingPolicy.TargetTracking.class::isInstance)

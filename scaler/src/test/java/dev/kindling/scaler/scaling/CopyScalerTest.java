@@ -136,6 +136,8 @@ class CopyScalerTest {
                 row("exceeding again in burst mode extends it", given().copies(2).stable(4).burst(16).inBurstSince(ago(50), ago(50))
                         .expect(4, SCALE_OUT, "burst mode").and(d -> assertThat(d.next().lastBurstAt()).isEqualTo(NOW))
                         .and(d -> assertThat(d.next().burstSince()).isEqualTo(ago(50)))),
+                row("a burst mode without a last burst time ends at once", given().copies(4).load(4).inBurstSince(ago(5), null)
+                        .expect(4, NONE, "no scale-in in burst mode").and(d -> assertThat(d.burst()).isFalse())),
                 row("no data leaves burst mode on time but decides nothing", given().copies(10).noData().inBurstSince(ago(70), ago(60))
                         .expect(10, NONE, "no load data yet (10 now)").and(d -> assertThat(d.burst()).isFalse())),
                 row("either of two target-tracking policies can start a burst", given().copies(1).load(2)
@@ -254,6 +256,9 @@ class CopyScalerTest {
                 row("load in the burst window without a held request scales from zero", given().copies(0).bounds(0, 10).burst(2)
                         .expect(1, SCALE_FROM_ZERO, "burst window 2.0 concurrent requests at 0 copies: scale from zero to 1 copy")
                         .and(d -> assertThat(d.thresholdCrossedAt()).isEqualTo(NOW))),
+                row("invocations in the burst window without a held request scale from zero", given().copies(0).bounds(0, 10)
+                        .invocationsPerMinute(6, 60)
+                        .expect(1, SCALE_FROM_ZERO, "burst window 60.0 invocations per minute at 0 copies: scale from zero to 1 copy")),
                 row("from zero without a policy goes to one copy", given().copies(0).bounds(0, 10).policies().held(5, ago(1))
                         .expect(1, SCALE_FROM_ZERO, "5 held requests at 0 copies: scale from zero to 1 copy")),
                 row("from zero with scale-out suspended the request waits", given().copies(0).bounds(0, 10).held(1, ago(3)).scaleOutSuspended()
