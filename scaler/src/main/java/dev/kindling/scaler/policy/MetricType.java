@@ -5,5 +5,10 @@ public enum MetricType {
     /** Concurrent requests per model copy, sampled every second, published every 10 s. */
     SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution,
     /** Invocations per copy per minute. */
-    SageMakerInferenceComponentInvocationsPerCopy
+    SageMakerInferenceComponentInvocationsPerCopy,
+    /**
+     * Concurrent requests per model of a single-model variant, sampled every second, published every 10 s. The
+     * caller feeds that variant's concurrency into the same windows, so it is followed like per-copy concurrency.
+     */
+    SageMakerVariantConcurrentRequestsPerModelHighResolution
 }

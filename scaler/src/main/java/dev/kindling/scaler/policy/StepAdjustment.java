@@ -6,11 +6,11 @@ package dev.kindling.scaler.policy;
  */
 public record StepAdjustment(Double metricIntervalLowerBound, Double metricIntervalUpperBound, int scalingAdjustment) {
 
-    double lower() {
+    public double lower() {
         return metricIntervalLowerBound == null ? Double.NEGATIVE_INFINITY : metricIntervalLowerBound;
     }
 
-    double upper() {
+    public double upper() {
         return metricIntervalUpperBound == null ? Double.POSITIVE_INFINITY : metricIntervalUpperBound;
     }
 }
