@@ -24,6 +24,7 @@ import dev.kindling.db.store.EndpointConfigStore;
 import dev.kindling.db.store.EndpointStore;
 import dev.kindling.db.store.InferenceComponentStore;
 import dev.kindling.db.store.InstanceStore;
+import dev.kindling.api.scaling.ScaleOutFollower;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

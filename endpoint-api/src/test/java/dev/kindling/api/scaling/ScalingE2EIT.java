@@ -134,7 +134,8 @@ class ScalingE2EIT extends ApiTestSupport {
 
         Clients clients = new Clients();
         clients.add(1, "spike", "spike-ic");
-        Thread.sleep(6_000); // the windows see one client's load: one copy is right
+        // The windows see one client's load for a full 10 s period (before that the scaler has no valid reading).
+        Thread.sleep(12_000);
         assertThat(desiredCopies("spike-ic")).isEqualTo(1);
 
         Instant spike = Instant.now();
