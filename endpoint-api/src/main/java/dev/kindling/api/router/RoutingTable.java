@@ -243,6 +243,10 @@ public final class RoutingTable implements LoadSampler, SmartLifecycle {
         ticker = s.schedulePeriodically(this::tick, 0, interval, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Stops the periodic reads and answers held requests (and any held later) with 503, so they neither hold up the
+     * web server's graceful shutdown, which comes after, nor get cut off by it.
+     */
     @Override
     public void stop() {
         Disposable t = ticker;
@@ -251,6 +255,7 @@ public final class RoutingTable implements LoadSampler, SmartLifecycle {
         if (s != null) s.dispose();
         ticker = null;
         tickScheduler = null;
+        for (RoutedComponent c : components.values()) c.shutDown();
     }
 
     @Override
