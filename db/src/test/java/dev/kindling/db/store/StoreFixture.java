@@ -45,6 +45,7 @@ final class StoreFixture implements AutoCloseable {
     final ScalingStore scaling;
     final ScalingEventStore events;
     final RouterLoadStore routerLoad;
+    final RouteStore routes;
 
     private StoreFixture(Database db) {
         this.db = db;
@@ -57,6 +58,7 @@ final class StoreFixture implements AutoCloseable {
         this.scaling = new ScalingStore(client);
         this.events = new ScalingEventStore(client);
         this.routerLoad = new RouterLoadStore(client);
+        this.routes = new RouteStore(client);
     }
 
     static StoreFixture start() {
