@@ -50,6 +50,12 @@ class ManagedInstanceScalingPlanTest {
                 null, idleSince, cachedBytes);
     }
 
+    /** Launched a few seconds before {@code now}: within the launch timeout. */
+    private static Instance pending(String id, Instant now) {
+        return new Instance(id, "ep", "AllTraffic", "ml.g5.xlarge", InstanceStatus.Pending, null, null,
+                now.minusSeconds(5), null, null, null);
+    }
+
     private static Copy copy(String id, String instance) {
         return new Copy(id, "ic", instance, 1, 1, 1000, 1024, CopyStatus.InService, "http://m", null, T0, T0, null);
     }
@@ -73,8 +79,7 @@ class ManagedInstanceScalingPlanTest {
                 Arguments.of("copies with no room launch one instance each", 1, 4, 3, List.of(busyA),
                         List.of(copy("c1", "a")), later, Map.of("LaunchInstance", 2L)),
                 Arguments.of("launches under way are not repeated", 1, 4, 3,
-                        List.of(busyA, instance("b", InstanceStatus.Pending, null, 0),
-                                instance("c", InstanceStatus.Pending, null, 0)),
+                        List.of(busyA, pending("b", later), pending("c", later)),
                         List.of(copy("c1", "a")), later, Map.of()),
                 Arguments.of("the maximum caps launches", 1, 4, 10, List.of(busyA), List.of(copy("c1", "a")), later,
                         Map.of("LaunchInstance", 3L)),
