@@ -27,9 +27,6 @@ public final class ScalingEventStore {
                             Instant readyAt, Instant firstServedAt, String startupJson, Instant instanceLaunchedAt,
                             Instant instanceRegisteredAt, String instanceEventId) {}
 
-    /** An instance launched for a scale-out: when it was asked for, and when its agent registered. */
-    public record EventInstance(String instanceId, String eventId, Instant launchedAt, Instant registeredAt) {}
-
     private final DatabaseClient db;
 
     public ScalingEventStore(DatabaseClient db) {
@@ -115,16 +112,6 @@ public final class ScalingEventStore {
                         Sql.instant(row, "created_at"), Sql.instant(row, "ready_at"), Sql.instant(row, "first_served_at"),
                         row.get("startup", String.class), Sql.instant(row, "launched_at"),
                         Sql.instant(row, "registered_at"), row.get("instance_event_id", String.class)))
-                .all();
-    }
-
-    /** Instances launched for the given events. */
-    public Flux<EventInstance> findEventInstances(List<String> eventIds) {
-        if (eventIds.isEmpty()) return Flux.empty();
-        return db.sql("select id, scaling_event_id, launched_at, registered_at from instances where scaling_event_id = any(:ids)")
-                .bind("ids", eventIds.toArray(String[]::new))
-                .map((row, m) -> new EventInstance(row.get("id", String.class), row.get("scaling_event_id", String.class),
-                        Sql.instant(row, "launched_at"), Sql.instant(row, "registered_at")))
                 .all();
     }
 

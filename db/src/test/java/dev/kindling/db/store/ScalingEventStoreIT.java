@@ -82,8 +82,6 @@ class ScalingEventStoreIT {
             assertThat(c.firstServedAt()).isEqualTo(T0.plusSeconds(20));
             assertThat(c.instanceEventId()).isEqualTo("se-p");
         });
-        assertThat(f.events.findEventInstances(List.of("se-p")).collectList().block())
-                .containsExactly(new ScalingEventStore.EventInstance("ki-p", "se-p", T0.plusSeconds(11), null));
 
         ScalingEvent done = new ScalingEvent("se-p", "ep", "ic", "AllTraffic", Kind.ScaleOut, Status.Completed, 1, 2, "p",
                 true, "because", T0.plusSeconds(9), T0.plusSeconds(10), T0.plusSeconds(11), T0.plusSeconds(13),

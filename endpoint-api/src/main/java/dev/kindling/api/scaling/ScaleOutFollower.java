@@ -6,7 +6,6 @@ import dev.kindling.db.model.ScalingEvent;
 import dev.kindling.db.model.ScalingPolicyRecord;
 import dev.kindling.db.store.ScalingEventStore;
 import dev.kindling.db.store.ScalingEventStore.EventCopy;
-import dev.kindling.db.store.ScalingEventStore.EventInstance;
 import dev.kindling.db.store.ScalingStore;
 import dev.kindling.scaler.policy.ScalingPolicy;
 import java.time.Duration;
@@ -93,8 +92,6 @@ public final class ScaleOutFollower {
         List<String> ids = open.stream().map(ScalingEvent::id).toList();
         Map<String, List<EventCopy>> copies = events.findEventCopies(ids).collectList().block(DB_TIMEOUT).stream()
                 .collect(Collectors.groupingBy(EventCopy::eventId));
-        Map<String, List<EventInstance>> instances = events.findEventInstances(ids).collectList().block(DB_TIMEOUT)
-                .stream().collect(Collectors.groupingBy(EventInstance::eventId));
         Map<String, Instant> lastScaleIn = new HashMap<>();
         for (ScalingEvent e : open) {
             if (!lastScaleIn.containsKey(e.componentName())) {
@@ -102,7 +99,7 @@ public final class ScaleOutFollower {
                 lastScaleIn.put(e.componentName(), last == null ? null : last[1]);
             }
             ScalingEvent updated = ScaleOutTracker.track(e, copies.getOrDefault(e.id(), List.of()),
-                    instances.getOrDefault(e.id(), List.of()), lastScaleIn.get(e.componentName()), now, giveUpAfter);
+                    lastScaleIn.get(e.componentName()), now, giveUpAfter);
             if (updated.equals(e)) continue;
             if (Boolean.TRUE.equals(events.updateProgress(updated).block(DB_TIMEOUT))
                     && updated.status() != ScalingEvent.Status.InProgress) {

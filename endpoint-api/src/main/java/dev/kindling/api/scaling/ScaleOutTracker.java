@@ -4,7 +4,6 @@ import dev.kindling.agent.protocol.CopyStartup;
 import dev.kindling.api.model.StartupJson;
 import dev.kindling.db.model.ScalingEvent;
 import dev.kindling.db.store.ScalingEventStore.EventCopy;
-import dev.kindling.db.store.ScalingEventStore.EventInstance;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,8 +18,8 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Follows one scale-out from what the database says of the copies it placed and the instances it launched: when
- * each copy had its instance, image, model, healthy container and first request, and which cache tier served its
+ * Follows one scale-out from what the database says of the copies it placed: when each copy's new instance (if it
+ * needed one) was asked for and ready, and when it had its image, model, healthy container and first request, and which cache tier served its
  * image and model. An event's phase time is when the n-th of its copies reached the phase (n = the copies it adds), so
  * a copy that failed and was replaced does not hold the event back, and the event completes when its n-th copy
  * served a request. Pure: the event, its rows and {@code now} in, the updated event out.
@@ -30,8 +29,8 @@ public final class ScaleOutTracker {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** What the event remembers of each of its copies, also after the copy is gone. */
-    public record CopyPhases(String copyId, String instanceId, String status, Instant placedAt, Instant instanceReadyAt,
-                             Instant imageReadyAt, Instant modelReadyAt, Instant healthyAt, Instant firstServedAt,
+    public record CopyPhases(String copyId, String instanceId, String status, Instant placedAt,
+                             Instant instanceRequestedAt, Instant instanceReadyAt, Instant imageReadyAt, Instant modelReadyAt, Instant healthyAt, Instant firstServedAt,
                              String imageTier, String modelTier) {}
 
     private ScaleOutTracker() {}
@@ -40,8 +39,8 @@ public final class ScaleOutTracker {
      * @param supersededAt when a later scale-in of the component took copies back, or null
      * @param giveUpAfter how long after the decision an unfinished scale-out is declared Incomplete
      */
-    public static ScalingEvent track(ScalingEvent e, List<EventCopy> copies, List<EventInstance> instances,
-                                     Instant supersededAt, Instant now, Duration giveUpAfter) {
+    public static ScalingEvent track(ScalingEvent e, List<EventCopy> copies, Instant supersededAt, Instant now,
+                                     Duration giveUpAfter) {
         if (e.status() != ScalingEvent.Status.InProgress) return e;
         Map<String, CopyPhases> byId = new LinkedHashMap<>();
         for (CopyPhases p : readCopies(e.copiesJson())) {
@@ -49,15 +48,16 @@ public final class ScaleOutTracker {
                     : withStatus(p, "Gone"));
         }
         for (EventCopy c : copies) {
-            byId.put(c.copyId(), phases(c, byId.get(c.copyId())));
+            byId.put(c.copyId(), phases(c, e.decidedAt(), byId.get(c.copyId())));
         }
         List<CopyPhases> all = new ArrayList<>(byId.values());
         int n = Math.max(1, e.added());
 
-        Instant requested = instances.stream().map(EventInstance::launchedAt).filter(Objects::nonNull)
-                .min(Comparator.naturalOrder()).orElse(null);
-        Instant instanceReady = instances.isEmpty() || instances.stream().anyMatch(i -> i.registeredAt() == null) ? null
-                : instances.stream().map(EventInstance::registeredAt).max(Comparator.naturalOrder()).orElseThrow();
+        // Instances matter only where copies waited for one: the first asked for, and when the last of them was ready.
+        List<CopyPhases> onNew = all.stream().filter(p -> p.instanceRequestedAt() != null).toList();
+        Instant requested = onNew.stream().map(CopyPhases::instanceRequestedAt).min(Comparator.naturalOrder()).orElse(null);
+        Instant instanceReady = onNew.isEmpty() || onNew.stream().anyMatch(p -> p.instanceReadyAt() == null) ? null
+                : onNew.stream().map(CopyPhases::instanceReadyAt).max(Comparator.naturalOrder()).orElseThrow();
         Instant image = nth(all, CopyPhases::imageReadyAt, n);
         Instant model = nth(all, CopyPhases::modelReadyAt, n);
         Instant healthy = nth(all, CopyPhases::healthyAt, n);
@@ -87,15 +87,23 @@ public final class ScaleOutTracker {
         return JSON.readValue(json, new TypeReference<List<CopyPhases>>() {});
     }
 
-    private static CopyPhases phases(EventCopy c, CopyPhases before) {
+    /**
+     * A copy's phases. Its instance counts as asked for by a scale-out when the fleet launched it for one at or after
+     * this event's decision (an instance that was already there is part of no scale-out's time).
+     */
+    private static CopyPhases phases(EventCopy c, Instant decidedAt, CopyPhases before) {
         CopyStartup s = c.startupJson() == null ? null : StartupJson.read(c.startupJson());
         Instant healthy = c.readyAt() != null ? c.readyAt() : end(s, CopyStartup.HEALTH_CHECK);
-        CopyPhases now = new CopyPhases(c.copyId(), c.instanceId(), c.status(), c.createdAt(), c.instanceRegisteredAt(),
+        boolean newInstance = c.instanceEventId() != null && c.instanceLaunchedAt() != null
+                && !c.instanceLaunchedAt().isBefore(decidedAt);
+        CopyPhases now = new CopyPhases(c.copyId(), c.instanceId(), c.status(), c.createdAt(),
+                newInstance ? c.instanceLaunchedAt() : null, newInstance ? c.instanceRegisteredAt() : null,
                 end(s, CopyStartup.IMAGE), end(s, CopyStartup.MODEL), healthy, c.firstServedAt(),
                 dominantTier(s, CopyStartup.IMAGE), dominantTier(s, CopyStartup.MODEL));
         if (before == null) return now;
         // A later report never erases what an earlier one said (a copy that failed after its image was ready).
         return new CopyPhases(now.copyId(), now.instanceId(), now.status(), before.placedAt(),
+                first(before.instanceRequestedAt(), now.instanceRequestedAt()),
                 first(before.instanceReadyAt(), now.instanceReadyAt()), first(before.imageReadyAt(), now.imageReadyAt()),
                 first(before.modelReadyAt(), now.modelReadyAt()), first(before.healthyAt(), now.healthyAt()),
                 first(before.firstServedAt(), now.firstServedAt()),
@@ -104,7 +112,8 @@ public final class ScaleOutTracker {
     }
 
     private static CopyPhases withStatus(CopyPhases p, String status) {
-        return new CopyPhases(p.copyId(), p.instanceId(), status, p.placedAt(), p.instanceReadyAt(), p.imageReadyAt(),
+        return new CopyPhases(p.copyId(), p.instanceId(), status, p.placedAt(), p.instanceRequestedAt(),
+                p.instanceReadyAt(), p.imageReadyAt(),
                 p.modelReadyAt(), p.healthyAt(), p.firstServedAt(), p.imageTier(), p.modelTier());
     }
 

@@ -7,7 +7,6 @@ import dev.kindling.api.model.ScalingEventView;
 import dev.kindling.api.model.StartupJson;
 import dev.kindling.db.model.ScalingEvent;
 import dev.kindling.db.store.ScalingEventStore.EventCopy;
-import dev.kindling.db.store.ScalingEventStore.EventInstance;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -39,27 +38,38 @@ class ScaleOutTrackerTest {
                         new CopyStartup.TierUsage("model", modelTier, 1, 5)), List.of()));
     }
 
+    /** A copy on an instance launched for a scale-out after the decision, registered {@code registered}. */
     private static EventCopy copy(String id, String status, String startup, Instant ready, Instant served) {
-        return new EventCopy(id, "se-1", "ki-" + id, status, t(2), ready, served, startup, t(1.5), t(2.5), "se-1");
+        return copy(id, status, startup, ready, served, t(2.5));
+    }
+
+    private static EventCopy copy(String id, String status, String startup, Instant ready, Instant served,
+                                  Instant registered) {
+        return new EventCopy(id, "se-1", "ki-" + id, status, t(2), ready, served, startup, t(1.5), registered, "se-1");
+    }
+
+    /** A copy on an instance that was there before the scale-out. */
+    private static EventCopy onExistingInstance(String id, String status, String startup, Instant ready, Instant served) {
+        return new EventCopy(id, "se-1", "ki-old", status, t(2), ready, served, startup, T0.minusSeconds(600),
+                T0.minusSeconds(590), null);
     }
 
     @Test
     void phasesAreWhenTheLastNeededCopyReachedThemAndTheEventCompletesWithItsFirstRequest() {
         ScalingEvent e = event(1, 3);
-        List<EventInstance> instances = List.of(new EventInstance("ki-a", "se-1", t(1.5), t(2.5)),
-                new EventInstance("ki-b", "se-1", t(1.6), t(2.4)));
         ScalingEvent half = ScaleOutTracker.track(e, List.of(
                 copy("a", "InService", startup(5, 6, 7, "registry", "s3"), t(7), t(8)),
-                copy("b", "Starting", null, null, null)), instances, null, t(8), GIVE_UP);
+                copy("b", "Starting", null, null, null, null)), null, t(8), GIVE_UP);
         assertThat(half.status()).isEqualTo(ScalingEvent.Status.InProgress);
         assertThat(half.instanceRequestedAt()).isEqualTo(t(1.5));
-        assertThat(half.instanceReadyAt()).isEqualTo(t(2.5));
+        assertThat(half.instanceReadyAt()).as("b's instance has not registered").isNull();
         assertThat(half.imageReadyAt()).as("only one of two copies has its image").isNull();
 
         ScalingEvent done = ScaleOutTracker.track(half, List.of(
                 copy("a", "InService", startup(5, 6, 7, "registry", "s3"), t(7), t(8)),
-                copy("b", "InService", startup(9, 4, 10, "local", "s3"), t(10), t(12))), instances, null, t(12), GIVE_UP);
+                copy("b", "InService", startup(9, 4, 10, "local", "s3"), t(10), t(12))), null, t(12), GIVE_UP);
         assertThat(done.status()).isEqualTo(ScalingEvent.Status.Completed);
+        assertThat(done.instanceReadyAt()).isEqualTo(t(2.5));
         assertThat(done.imageReadyAt()).isEqualTo(t(9));
         assertThat(done.modelReadyAt()).isEqualTo(t(6));
         assertThat(done.containerHealthyAt()).isEqualTo(t(10));
@@ -76,35 +86,35 @@ class ScaleOutTrackerTest {
         assertThat(d.firstRequestSeconds()).isEqualTo(2.0);
         assertThat(d.totalSeconds()).isEqualTo(12.0);
 
-        assertThat(ScaleOutTracker.track(done, List.of(), List.of(), null, t(20), GIVE_UP)).as("finished events stay")
+        assertThat(ScaleOutTracker.track(done, List.of(), null, t(20), GIVE_UP)).as("finished events stay")
                 .isEqualTo(done);
     }
 
     @Test
     void aFailedCopyIsRememberedAndItsReplacementCompletesTheEvent() {
         ScalingEvent e = event(0, 1);
-        ScalingEvent first = ScaleOutTracker.track(e, List.of(copy("a", "Failed", startup(5, 6, 7, "registry", "s3"),
-                null, null)), List.of(), null, t(8), GIVE_UP);
+        ScalingEvent first = ScaleOutTracker.track(e, List.of(onExistingInstance("a", "Failed",
+                startup(5, 6, 7, "registry", "s3"), null, null)), null, t(8), GIVE_UP);
         assertThat(first.imageReadyAt()).isEqualTo(t(5));
         // The failed copy is deleted; its replacement serves.
-        ScalingEvent done = ScaleOutTracker.track(first, List.of(copy("b", "InService",
-                startup(9, 9, 11, "local", "local"), t(11), t(13))), List.of(), null, t(13), GIVE_UP);
+        ScalingEvent done = ScaleOutTracker.track(first, List.of(onExistingInstance("b", "InService",
+                startup(9, 9, 11, "local", "local"), t(11), t(13))), null, t(13), GIVE_UP);
         assertThat(done.status()).isEqualTo(ScalingEvent.Status.Completed);
         assertThat(done.firstRequestAt()).isEqualTo(t(13));
         assertThat(ScaleOutTracker.readCopies(done.copiesJson())).extracting(ScaleOutTracker.CopyPhases::status)
                 .containsExactly("Failed", "InService");
-        assertThat(done.instanceRequestedAt()).as("no instance was launched").isNull();
+        assertThat(done.instanceRequestedAt()).as("no copy waited for a new instance").isNull();
         assertThat(ScalingEventView.durations(done).provisionSeconds()).isNull();
     }
 
     @Test
     void aLaterScaleInSupersedesAndAStuckEventGivesUp() {
         ScalingEvent e = event(1, 4);
-        assertThat(ScaleOutTracker.track(e, List.of(), List.of(), t(5), t(6), GIVE_UP).status())
+        assertThat(ScaleOutTracker.track(e, List.of(), t(5), t(6), GIVE_UP).status())
                 .isEqualTo(ScalingEvent.Status.Superseded);
-        assertThat(ScaleOutTracker.track(e, List.of(), List.of(), t(0.5), t(6), GIVE_UP).status())
+        assertThat(ScaleOutTracker.track(e, List.of(), t(0.5), t(6), GIVE_UP).status())
                 .as("a scale-in before the decision does not count").isEqualTo(ScalingEvent.Status.InProgress);
-        ScalingEvent late = ScaleOutTracker.track(e, List.of(), List.of(), null, t(1).plus(GIVE_UP), GIVE_UP);
+        ScalingEvent late = ScaleOutTracker.track(e, List.of(), null, t(1).plus(GIVE_UP), GIVE_UP);
         assertThat(late.status()).isEqualTo(ScalingEvent.Status.Incomplete);
         assertThat(late.completedAt()).isEqualTo(t(1).plus(GIVE_UP));
     }

@@ -173,8 +173,9 @@ class ScalingE2EIT extends ApiTestSupport {
                     .as(order.get(i) + " not before " + order.get(i - 1))
                     .isAfterOrEqualTo(Instant.parse((String) p.get(order.get(i - 1))));
         }
-        assertThat(withInstance.get("imageTier")).isEqualTo("registry");
-        assertThat(withInstance.get("modelTier")).isEqualTo("s3");
+        // A new instance pulls from the registry and S3; copies that landed beside an earlier copy find them local.
+        assertThat((String) withInstance.get("imageTier")).contains("registry");
+        assertThat((String) withInstance.get("modelTier")).contains("s3");
 
         // The load stopped: copies go back to the minimum, and idle instances are released down to theirs.
         Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))

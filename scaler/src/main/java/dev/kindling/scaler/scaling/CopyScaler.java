@@ -100,7 +100,12 @@ public final class CopyScaler {
     private static Decision fromZero(ScalerState s, ScalingInput input, ScalableTarget target,
                                      List<ScalingPolicy> policies, Instant now) {
         LoadReadings r = input.readings();
-        boolean demand = input.heldRequests() > 0 || r.burstConcurrency() > 0 || r.burstInvocationsPerMinute() > 0;
+        // Load in the burst window counts only if it came after the last scale-in: the requests that a grace shorter
+        // than the burst window still shows must not bring back the copy that scaling to zero just removed.
+        boolean recentLoad = r.lastNonZeroAt() != null
+                && (s.lastScaleInAt() == null || r.lastNonZeroAt().isAfter(s.lastScaleInAt()));
+        boolean demand = input.heldRequests() > 0
+                || (recentLoad && (r.burstConcurrency() > 0 || r.burstInvocationsPerMinute() > 0));
         String seen = input.heldRequests() > 0
                 ? input.heldRequests() + " held request" + (input.heldRequests() == 1 ? "" : "s")
                 : r.burstConcurrency() > 0 ? "burst window " + num(r.burstConcurrency()) + " concurrent requests"

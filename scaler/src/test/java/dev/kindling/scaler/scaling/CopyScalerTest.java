@@ -256,6 +256,12 @@ class CopyScalerTest {
                 row("load in the burst window without a held request scales from zero", given().copies(0).bounds(0, 10).burst(2)
                         .expect(1, SCALE_FROM_ZERO, "burst window 2.0 concurrent requests at 0 copies: scale from zero to 1 copy")
                         .and(d -> assertThat(d.thresholdCrossedAt()).isEqualTo(NOW))),
+                row("load the burst window still shows from before scaling to zero does not bring a copy back",
+                        given().copies(0).bounds(0, 10).burst(2).lastLoad(ago(4)).lastScaleIn(ago(2))
+                        .expect(0, NONE, "nothing waiting or in flight at 0 copies")),
+                row("load that came after scaling to zero brings a copy back",
+                        given().copies(0).bounds(0, 10).burst(2).lastLoad(ago(1)).lastScaleIn(ago(2))
+                        .expect(1, SCALE_FROM_ZERO, "burst window 2.0 concurrent requests at 0 copies: scale from zero to 1 copy")),
                 row("invocations in the burst window without a held request scale from zero", given().copies(0).bounds(0, 10)
                         .invocationsPerMinute(6, 60)
                         .expect(1, SCALE_FROM_ZERO, "burst window 60.0 invocations per minute at 0 copies: scale from zero to 1 copy")),
