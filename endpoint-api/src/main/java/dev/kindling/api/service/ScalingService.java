@@ -10,6 +10,7 @@ import dev.kindling.api.model.Requests.TargetTrackingBody;
 import dev.kindling.api.model.Views.ScalableTargetView;
 import dev.kindling.api.model.Views.ScalingPolicyView;
 import dev.kindling.db.model.ComponentStatus;
+import dev.kindling.db.model.InferenceComponent;
 import dev.kindling.db.model.ScalableTargetRecord;
 import dev.kindling.db.model.ScalingPolicyRecord;
 import dev.kindling.db.store.InferenceComponentStore;
@@ -91,11 +92,27 @@ public class ScalingService {
                 .then(store.findTarget(component).switchIfEmpty(Mono.error(() -> ApiException.conflict(
                         "inference component " + component + " has no scalable target; register one first "
                                 + "(PUT /v1/inference-components/" + component + "/scaling-target)"))))
+                .then(perModelOnlyOnSingleModelVariant(component, toPolicy(policyName, normalized)))
                 .then(store.putPolicy(new ScalingPolicyRecord(component, policyName, normalized.policyType(),
                         json.writeValueAsString(normalized), now, now, 0), ifMatch))
                 .flatMap(ok -> ok ? getPolicy(component, policyName) : store.findPolicy(component, policyName)
                         .flatMap(p -> Mono.<ScalingPolicyRecord>error(ApiException.preconditionFailed("scaling policy", policyName, p.version())))
                         .switchIfEmpty(Mono.error(() -> ApiException.preconditionFailed("scaling policy", policyName, 0))));
+    }
+
+    /**
+     * The per-model metric is the whole variant's load, which is one model's only when the variant hosts one
+     * component: refused otherwise, naming the others.
+     */
+    private Mono<Void> perModelOnlyOnSingleModelVariant(String component, ScalingPolicy policy) {
+        if (policy.metricType() != MetricType.SageMakerVariantConcurrentRequestsPerModelHighResolution) return Mono.empty();
+        return components.find(component).flatMap(c -> components.findByEndpoint(c.endpointName())
+                .filter(o -> o.variantName().equals(c.variantName()) && !o.name().equals(component))
+                .map(InferenceComponent::name).collectList()
+                .flatMap(others -> others.isEmpty() ? Mono.<Void>empty() : Mono.error(ApiException.conflict(
+                        MetricType.SageMakerVariantConcurrentRequestsPerModelHighResolution + " measures variant "
+                                + c.variantName() + " as one model, but it also hosts " + String.join(", ", others)
+                                + "; use SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution"))));
     }
 
     public Mono<ScalingPolicyRecord> getPolicy(String component, String policyName) {

@@ -131,6 +131,64 @@ class TwoReplicasIT {
         assertThat(follower.getBean(ReconcileLoop.class).lastPass()).isNotNull();
     }
 
+    @Test
+    void requestsRoutedByTheFollowerDriveTheLeadersScaler() throws Exception {
+        a = start("replica-a");
+        b = start("replica-b");
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> leads(a) != leads(b));
+        ConfigurableApplicationContext follower = leads(a) ? b : a;
+        WebTestClient f = client(follower);
+        f.post().uri("/v1/endpoint-configs").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Fixtures.config("cfg", "ml.g5.12xlarge", 1)).exchange().expectStatus().isCreated();
+        f.post().uri("/v1/endpoints").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Fixtures.endpoint("ep", "cfg")).exchange().expectStatus().isCreated();
+        f.post().uri("/v1/inference-components").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(Fixtures.component("model", "ep", 1, 1, "{\"KINDLING_EMULATED_LATENCY_MILLIS\":\"200\"}"))
+                .exchange().expectStatus().isCreated();
+        awaitOneCopyInService(f);
+        f.put().uri("/v1/inference-components/model/scaling-target").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"minCapacity\":1,\"maxCapacity\":3}").exchange().expectStatus().isOk();
+        f.put().uri("/v1/inference-components/model/scaling-policies/concurrency").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"policyType\":\"TargetTrackingScaling\",\"targetTrackingScalingPolicyConfiguration\":"
+                        + "{\"targetValue\":2,\"predefinedMetricSpecification\":{\"predefinedMetricType\":"
+                        + "\"SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution\"},\"scaleOutCooldown\":1}}")
+                .exchange().expectStatus().isOk();
+
+        // Six clients, all through the follower: only its published load can tell the leader's scaler about them.
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+        java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + follower.getEnvironment().getProperty("local.server.port")
+                + "/v1/endpoints/ep/invocations");
+        List<Thread> clients = new java.util.ArrayList<>();
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            for (int i = 0; i < 6; i++) {
+                clients.add(Thread.ofVirtual().start(() -> {
+                    while (running.get()) {
+                        try {
+                            int status = http.send(java.net.http.HttpRequest.newBuilder(uri)
+                                    .header("Content-Type", "application/json")
+                                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                                    java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+                            if (status != 200) failures.incrementAndGet();
+                        } catch (Exception e) {
+                            failures.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+            Awaitility.await().atMost(Duration.ofSeconds(40)).untilAsserted(() ->
+                    f.get().uri("/v1/inference-components/model").exchange().expectStatus().isOk().expectBody()
+                            .jsonPath("$.runtimeConfig.desiredCopyCount").isEqualTo(3));
+            running.set(false);
+            for (Thread t : clients) t.join(Duration.ofSeconds(10));
+        }
+        assertThat(failures.get()).as("failed requests").isZero();
+        Map<?, ?> events = f.get().uri("/v1/endpoints/ep/scaling-events").exchange().expectStatus().isOk()
+                .expectBody(Map.class).returnResult().getResponseBody();
+        assertThat((List<?>) events.get("items")).isNotEmpty().allSatisfy(e ->
+                assertThat(((Map<?, ?>) e).get("kind")).isEqualTo("ScaleOut"));
+    }
+
     /** The value of this replica's kindling_leader gauge, as Prometheus scrapes it. */
     private static String leaderGauge(ConfigurableApplicationContext app) {
         String id = (String) leader(app).get("replicaId");

@@ -68,4 +68,28 @@ class ScalingApiIT extends ApiTestSupport {
         client().get().uri(IC + "/scaling-policies").exchange().expectBody().jsonPath("$.length()").isEqualTo(0);
         client().get().uri("/v1/inference-components/nope/scaling-policies").exchange().expectStatus().isNotFound();
     }
+
+    @Test
+    void thePerModelMetricIsOnlyForAVariantThatHostsOneComponent() {
+        post("/v1/endpoint-configs", Fixtures.config("pm-cfg", "ml.g5.12xlarge", 1));
+        post("/v1/endpoints", Fixtures.endpoint("pm-ep", "pm-cfg"));
+        post("/v1/inference-components", Fixtures.component("pm-a", "pm-ep", 0, 1, "{}"));
+        String perModel = "{\"policyType\":\"TargetTrackingScaling\",\"targetTrackingScalingPolicyConfiguration\":"
+                + "{\"targetValue\":4,\"predefinedMetricSpecification\":{\"predefinedMetricType\":"
+                + "\"SageMakerVariantConcurrentRequestsPerModelHighResolution\"}}}";
+        for (String c : new String[] {"pm-a", "pm-b"}) {
+            if (c.equals("pm-b")) post("/v1/inference-components", Fixtures.component("pm-b", "pm-ep", 0, 1, "{}"));
+            client().put().uri("/v1/inference-components/" + c + "/scaling-target").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"minCapacity\":1,\"maxCapacity\":4}").exchange().expectStatus().isOk();
+        }
+        // pm-a was alone on its variant when its policy came; pm-b now shares the variant with pm-a.
+        client().put().uri("/v1/inference-components/pm-b/scaling-policies/m").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(perModel).exchange().expectStatus().isEqualTo(409).expectBody().jsonPath("$.detail")
+                .value(d -> org.assertj.core.api.Assertions.assertThat((String) d).contains("also hosts pm-a"));
+        client().delete().uri("/v1/inference-components/pm-b").exchange().expectStatus().isAccepted();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).untilAsserted(() ->
+                client().get().uri("/v1/inference-components/pm-b").exchange().expectStatus().isNotFound());
+        client().put().uri("/v1/inference-components/pm-a/scaling-policies/m").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(perModel).exchange().expectStatus().isOk();
+    }
 }
