@@ -120,7 +120,9 @@ public abstract class ApiTestSupport {
     }
 
     protected WebTestClient client() {
+        // A Prometheus scrape of a busy test server (histograms per copy) is larger than the default 256 KiB buffer.
         return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port)
+                .codecs(c -> c.defaultCodecs().maxInMemorySize(32 << 20))
                 .responseTimeout(Duration.ofSeconds(30)).build();
     }
 }
