@@ -119,10 +119,10 @@ public abstract class ApiTestSupport {
                 .expectStatus().isOk().expectBody(List.class).returnResult().getResponseBody();
     }
 
+    /** A client that buffers up to 16 MiB: a Prometheus scrape after many components' histograms exceeds 256 KiB. */
     protected WebTestClient client() {
-        // A Prometheus scrape of a busy test server (histograms per copy) is larger than the default 256 KiB buffer.
         return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port)
-                .codecs(c -> c.defaultCodecs().maxInMemorySize(32 << 20))
+                .codecs(c -> c.defaultCodecs().maxInMemorySize(16 << 20))
                 .responseTimeout(Duration.ofSeconds(30)).build();
     }
 }

@@ -45,7 +45,6 @@ final class StoreFixture implements AutoCloseable {
     final ScalingStore scaling;
     final ScalingEventStore events;
     final RouterLoadStore routerLoad;
-    final RouteStore routes;
 
     private StoreFixture(Database db) {
         this.db = db;
@@ -58,7 +57,6 @@ final class StoreFixture implements AutoCloseable {
         this.scaling = new ScalingStore(client);
         this.events = new ScalingEventStore(client);
         this.routerLoad = new RouterLoadStore(client);
-        this.routes = new RouteStore(client);
     }
 
     static StoreFixture start() {

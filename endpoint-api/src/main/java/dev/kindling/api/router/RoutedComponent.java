@@ -113,6 +113,11 @@ final class RoutedComponent {
         held.close(RouterException.shuttingDown());
     }
 
+    /** The router starts again after {@link #shutDown}. */
+    void resume() {
+        held.reopen();
+    }
+
     /** A request arrived for this component. */
     void arrive(long nowNanos) {
         meters.invocations.increment();
@@ -130,13 +135,16 @@ final class RoutedComponent {
     }
 
     /**
-     * Another copy than {@code refused}, counted in flight; null when there is none. The refused copy is avoided for
-     * a while: the reconciler takes a dead copy out only after its instance misses heartbeats.
+     * {@code copy} refused a connection: requests avoid it for a while, since the reconciler takes a dead copy out
+     * only after its instance misses heartbeats.
      */
+    void refused(RoutedCopy copy) {
+        copy.avoidUntil(nanos.getAsLong() + AVOID_REFUSING_COPY_NANOS);
+    }
+
+    /** Another copy than {@code refused}, counted in flight; null when there is none. */
     RoutedCopy takeOther(RoutedCopy refused) {
-        long now = nanos.getAsLong();
-        refused.avoidUntil(now + AVOID_REFUSING_COPY_NANOS);
-        return CopyChoice.takeOther(copies, refused, ThreadLocalRandom.current(), now);
+        return CopyChoice.takeOther(copies, refused, ThreadLocalRandom.current(), nanos.getAsLong());
     }
 
     /**

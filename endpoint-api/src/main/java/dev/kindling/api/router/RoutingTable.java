@@ -234,9 +234,10 @@ public final class RoutingTable implements LoadSampler, SmartLifecycle {
         return loads;
     }
 
-    /** Starts the periodic reads; the first one at once. */
+    /** Starts the periodic reads, the first one at once; after a {@link #stop}, holds requests again. */
     @Override
     public void start() {
+        for (RoutedComponent c : components.values()) c.resume();
         Scheduler s = Schedulers.newSingle("kindling-routes", true);
         tickScheduler = s;
         long interval = settings.refreshInterval().toNanos();

@@ -30,7 +30,6 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.test.web.reactive.server.WebTestClient;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import tools.jackson.databind.json.JsonMapper;
@@ -61,10 +60,6 @@ class InvocationApiIT extends ApiTestSupport {
         routingTable.refresh().block(Duration.ofSeconds(10));
     }
 
-    private WebTestClient bigClient() {
-        return client().mutate().codecs(c -> c.defaultCodecs().maxInMemorySize(8 << 20)).build();
-    }
-
     private WebClient async() {
         return WebClient.builder().baseUrl("http://127.0.0.1:" + port).build();
     }
@@ -77,7 +72,7 @@ class InvocationApiIT extends ApiTestSupport {
 
     /** The value of the Prometheus sample {@code name} whose labels include {@code labels}, or null if none. */
     private Double metric(String name, Map<String, String> labels) {
-        String scrape = bigClient().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
+        String scrape = client().get().uri("/actuator/prometheus").exchange().expectStatus().isOk()
                 .expectBody(String.class).returnResult().getResponseBody();
         Matcher m = Pattern.compile("^" + Pattern.quote(name) + "\\{([^}]*)} (\\S+)$", Pattern.MULTILINE).matcher(scrape);
         while (m.find()) {
@@ -114,12 +109,12 @@ class InvocationApiIT extends ApiTestSupport {
 
         // A megabyte each way, once with a Content-Length and once streamed in chunks without one.
         String megabyte = "m".repeat(1 << 20);
-        bigClient().post().uri("/v1/endpoints/echo/invocations").contentType(MediaType.TEXT_PLAIN).bodyValue(megabyte)
+        client().post().uri("/v1/endpoints/echo/invocations").contentType(MediaType.TEXT_PLAIN).bodyValue(megabyte)
                 .exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.bytes").isEqualTo(1 << 20).jsonPath("$.echo").isEqualTo(megabyte);
         Flux<DataBuffer> chunks = Flux.range(0, 16).map(i -> DefaultDataBufferFactory.sharedInstance
                 .wrap("c".repeat(1 << 16).getBytes(StandardCharsets.UTF_8)));
-        bigClient().post().uri("/endpoints/echo/invocations").contentType(MediaType.TEXT_PLAIN)
+        client().post().uri("/endpoints/echo/invocations").contentType(MediaType.TEXT_PLAIN)
                 .body(chunks, DataBuffer.class).exchange().expectStatus().isOk()
                 .expectBody().jsonPath("$.bytes").isEqualTo(1 << 20).jsonPath("$.contentType").isEqualTo("text/plain");
 
@@ -132,6 +127,8 @@ class InvocationApiIT extends ApiTestSupport {
         });
         assertThat(metric("kindling_invocation_model_latency_seconds_bucket", Map.of("copy", copy, "le", "+Inf")))
                 .isEqualTo(4.0);
+        assertThat(metric("kindling_invocation_overhead_latency_seconds_bucket", Map.of("component", "echo-ic",
+                "le", "0.002"))).as("a bucket at the 2 ms budget").isNotNull();
         assertThat(metric("kindling_copy_in_flight_requests", Map.of("copy", copy, "component", "echo-ic"))).isZero();
         assertThat(metric("kindling_held_requests", tags)).isZero();
         assertThat(metric("kindling_invocation_errors_total", Map.of("component", "echo-ic", "status_class", "4xx"))).isZero();
