@@ -15,7 +15,20 @@ import java.time.Duration;
  */
 public final class CopyStartMetrics {
 
+    /**
+     * Buckets of start and phase times, 50 ms to 30 min: fixed, so a scrape stays small with many components (a
+     * percentile histogram has about 70 buckets per series).
+     */
+    public static final Duration[] START_BUCKETS = seconds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 180, 300,
+            600, 1200, 1800);
+
     private final MeterRegistry registry;
+
+    private static Duration[] seconds(double... values) {
+        Duration[] d = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) d[i] = Duration.ofNanos((long) (values[i] * 1e9));
+        return d;
+    }
 
     public CopyStartMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -30,12 +43,12 @@ public final class CopyStartMetrics {
             if (last == null || p.endedAt().isAfter(last)) last = p.endedAt();
             Timer.builder("kindling.copy.start.phase").description("Time of one phase of a copy start")
                     .tags("endpoint", endpoint, "component", component, "phase", p.name())
-                    .publishPercentileHistogram().register(registry).record(p.duration());
+                    .serviceLevelObjectives(START_BUCKETS).register(registry).record(p.duration());
         }
         if (first != null && last != null) {
             Timer.builder("kindling.copy.start").description("Time of a copy start, from its first phase to its last")
                     .tags("endpoint", endpoint, "component", component, "outcome", outcome)
-                    .publishPercentileHistogram().register(registry).record(Duration.between(first, last));
+                    .serviceLevelObjectives(START_BUCKETS).register(registry).record(Duration.between(first, last));
         }
         for (CopyStartup.TierUsage t : startup.tiers()) {
             String[] tags = {"endpoint", endpoint, "component", component, "artifact", t.artifact(), "tier", t.tier()};

@@ -42,7 +42,7 @@ public final class ScalingMetrics {
         if (d.totalSeconds() != null) {
             Timer.builder("kindling.scale.out").description("Scale-out latency: threshold crossed to new copies serving")
                     .tags("endpoint", e.endpointName(), "component", e.componentName(), "kind", e.kind().name())
-                    .publishPercentileHistogram().register(registry).record(seconds(d.totalSeconds()));
+                    .serviceLevelObjectives(CopyStartMetrics.START_BUCKETS).register(registry).record(seconds(d.totalSeconds()));
         }
     }
 
@@ -50,7 +50,7 @@ public final class ScalingMetrics {
         if (seconds == null) return;
         Timer.builder("kindling.scale.out.phase").description("Time of one phase of a scale-out")
                 .tags("endpoint", e.endpointName(), "component", e.componentName(), "phase", phase)
-                .publishPercentileHistogram().register(registry).record(seconds(seconds));
+                .serviceLevelObjectives(CopyStartMetrics.START_BUCKETS).register(registry).record(seconds(seconds));
     }
 
     private static Duration seconds(double s) {
