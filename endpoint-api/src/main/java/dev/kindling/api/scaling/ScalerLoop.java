@@ -178,7 +178,12 @@ public final class ScalerLoop implements SmartLifecycle, CapacityDemand {
         for (InferenceComponent c : all) {
             Load l = load.getOrDefault(c.name(), Load.NONE);
             LoadWindows w = windows.computeIfAbsent(c.name(), n -> new LoadWindows(settings.windows()));
-            if (record) w.record(second, l.concurrency, l.invocations);
+            if (record) {
+                w.record(second, l.concurrency, l.invocations);
+                log.atDebug().addKeyValue("component", c.name()).addKeyValue("second", second)
+                        .addKeyValue("concurrency", l.concurrency).addKeyValue("invocations", l.invocations)
+                        .addKeyValue("held", l.held).log("Load sample");
+            }
             Instant demanded = demands.remove(c.name());
             if (!sample && demanded == null) continue;
             ScalableTargetRecord t = targets.get(c.name());
