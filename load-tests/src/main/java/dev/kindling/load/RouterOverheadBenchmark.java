@@ -72,6 +72,7 @@ public final class RouterOverheadBenchmark {
                         + "of warm-up each; %d-byte JSON body; up to %d keep-alive connections, %d client I/O thread(s); "
                         + "%d cores; Java %s%n", rps, rounds, phase.toSeconds(), warmup.toSeconds(), BODY.length(),
                 connections, ioThreads, cores, Runtime.version());
+        System.out.println("Machine load (1, 5, 15 min) at start: " + loadAverage());
 
         KindlingProcess started = null;
         URI kindling;
@@ -150,6 +151,7 @@ public final class RouterOverheadBenchmark {
                 }
             }
             String after = before == null ? null : api.text("/actuator/prometheus");
+            System.out.println("Machine load (1, 5, 15 min) at end: " + loadAverage());
             if (jfr.isPresent() && recorded) System.out.println("Flight recording of the first router phase: " + jfr.get());
 
             report(rps, rounds, phase, results, kindlingCpu, generatorCpu, endpoint, before, after);
@@ -290,6 +292,16 @@ public final class RouterOverheadBenchmark {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Other work on the machine skews both paths; the load average says how much there was. */
+    private static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
         }
     }
 
