@@ -1,0 +1,264 @@
+package dev.kindling.api.router;
+
+import java.net.ConnectException;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.reactive.function.BodyExtractors;
+import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+
+/**
+ * Carries one invocation to a copy of its inference component and streams the answer back: resolves the component
+ * in the routing table, takes a copy (or holds the request until there is one), proxies body and content type
+ * without buffering, and counts the request in the component's load and meters however it ends. Never touches the
+ * database. Fails with {@link RouterException} only before anything was written to the client.
+ */
+public final class InvocationRouter {
+
+    /** The request header that names the inference component (SageMaker's). */
+    public static final String COMPONENT_HEADER = "X-Amzn-SageMaker-Inference-Component";
+    public static final String CUSTOM_ATTRIBUTES_HEADER = "X-Amzn-SageMaker-Custom-Attributes";
+    /** The response header that names the variant that served (SageMaker's). */
+    public static final String VARIANT_HEADER = "X-Amzn-Invoked-Production-Variant";
+    /** The response header that names the copy that served. */
+    public static final String COPY_HEADER = "X-Kindling-Copy";
+
+    /** What a model's own 4xx or 5xx answer becomes. */
+    public enum ModelErrors {
+        /** The client gets the model's status and body (Kindling's API). */
+        PASS_THROUGH,
+        /** A {@link RouterException.Code#MODEL_ERROR} carrying them (SageMaker's runtime API). */
+        AS_MODEL_ERROR
+    }
+
+    private final RoutingTable table;
+    private final WebClient client;
+    private final RouterSettings settings;
+    private final Clock clock;
+    private final LongSupplier nanos;
+    private final Supplier<CopyServedListener> served;
+
+    /**
+     * @param client a WebClient over a pooled Reactor Netty client, shared by all invocations
+     * @param served told when a copy first answers 2xx (looked up when needed)
+     */
+    public InvocationRouter(RoutingTable table, WebClient client, RouterSettings settings, Clock clock, LongSupplier nanos,
+                            Supplier<CopyServedListener> served) {
+        this.table = table;
+        this.client = client;
+        this.settings = settings;
+        this.clock = clock;
+        this.nanos = nanos;
+        this.served = served;
+    }
+
+    /** Invokes endpoint {@code endpointName} with the exchange's request and writes the answer to its response. */
+    public Mono<Void> invoke(String endpointName, ServerWebExchange exchange, ModelErrors modelErrors) {
+        long arrived = nanos.getAsLong();
+        if (!table.loaded()) {
+            return table.whenLoaded(settings.invocationTimeout())
+                    .then(Mono.defer(() -> route(endpointName, exchange, modelErrors, arrived)));
+        }
+        return route(endpointName, exchange, modelErrors, arrived);
+    }
+
+    private Mono<Void> route(String endpointName, ServerWebExchange exchange, ModelErrors modelErrors, long arrived) {
+        ServerHttpRequest request = exchange.getRequest();
+        RoutedComponent component;
+        try {
+            component = table.resolve(endpointName, request.getHeaders().getFirst(COMPONENT_HEADER), COMPONENT_HEADER);
+        } catch (RouterException e) {
+            return Mono.error(e);
+        }
+        Invocation inv = new Invocation(component, arrived);
+        component.arrive(arrived);
+        long declared = request.getHeaders().getContentLength();
+        Mono<Void> proxied;
+        if (declared > settings.maxRequestBytes()) {
+            proxied = Mono.error(RouterException.payloadTooLarge(settings.maxRequestBytes()));
+        } else {
+            Flux<DataBuffer> body = limited(request.getBody(), declared);
+            proxied = component.acquire(arrived, inv).flatMap(copy ->
+                    forward(inv, copy, exchange, body, declared, modelErrors, true)
+                            .timeout(settings.invocationTimeout())
+                            .onErrorMap(TimeoutException.class, e -> RouterException.timeout(component.componentName,
+                                    inv.copy.copyId, settings.invocationTimeout())));
+        }
+        return proxied.doOnError(e -> inv.error = e).doFinally(signal -> finish(inv, signal));
+    }
+
+    /** A body without a Content-Length is counted as it streams, and cut off past the limit. */
+    private Flux<DataBuffer> limited(Flux<DataBuffer> body, long declared) {
+        if (declared >= 0) return body; // the server frames the body by its Content-Length, checked already
+        long limit = settings.maxRequestBytes();
+        long[] seen = {0};
+        return body.handle((buffer, sink) -> {
+            seen[0] += buffer.readableByteCount();
+            if (seen[0] > limit) {
+                DataBufferUtils.release(buffer);
+                sink.error(RouterException.payloadTooLarge(limit));
+            } else {
+                sink.next(buffer);
+            }
+        });
+    }
+
+    private Mono<Void> forward(Invocation inv, RoutedCopy copy, ServerWebExchange exchange, Flux<DataBuffer> body,
+                               long declared, ModelErrors modelErrors, boolean mayRetry) {
+        inv.copy = copy;
+        inv.dispatchedNanos = nanos.getAsLong();
+        HttpHeaders in = exchange.getRequest().getHeaders();
+        return client.post().uri(copy.invocations)
+                .headers(out -> {
+                    copyHeader(in, out, HttpHeaders.CONTENT_TYPE);
+                    copyHeader(in, out, HttpHeaders.ACCEPT);
+                    copyHeader(in, out, CUSTOM_ATTRIBUTES_HEADER);
+                    if (declared >= 0) out.setContentLength(declared);
+                })
+                .body(BodyInserters.fromDataBuffers(body))
+                .exchangeToMono(response -> relay(inv, copy, response, exchange, modelErrors))
+                .doFinally(signal -> copy.release())
+                .onErrorResume(e -> retryOrFail(e, inv, copy, exchange, body, declared, modelErrors, mayRetry));
+    }
+
+    private Mono<Void> relay(Invocation inv, RoutedCopy copy, ClientResponse response, ServerWebExchange exchange,
+                             ModelErrors modelErrors) {
+        int status = response.statusCode().value();
+        inv.status = status;
+        if (status >= 400 && modelErrors == ModelErrors.AS_MODEL_ERROR) {
+            return response.bodyToMono(String.class).defaultIfEmpty("").flatMap(text -> {
+                inv.answered(nanos.getAsLong());
+                return Mono.error(RouterException.modelError(inv.component.componentName, copy.copyId, status, text));
+            });
+        }
+        if (status / 100 == 2 && copy.firstServed()) {
+            served.get().firstServed(copy.copyId, clock.instant());
+        }
+        ServerHttpResponse out = exchange.getResponse();
+        out.setStatusCode(response.statusCode());
+        HttpHeaders from = response.headers().asHttpHeaders();
+        HttpHeaders to = out.getHeaders();
+        copyHeader(from, to, HttpHeaders.CONTENT_TYPE);
+        copyHeader(from, to, HttpHeaders.CONTENT_LENGTH);
+        copyHeader(from, to, CUSTOM_ATTRIBUTES_HEADER);
+        to.set(VARIANT_HEADER, inv.component.variantName());
+        to.set(COPY_HEADER, copy.copyId);
+        // Streamed through as it arrives, so the write ends with the model's last byte.
+        return out.writeWith(response.body(BodyExtractors.toDataBuffers()))
+                .doOnSuccess(v -> inv.answered(nanos.getAsLong()));
+    }
+
+    private Mono<Void> retryOrFail(Throwable e, Invocation inv, RoutedCopy copy, ServerWebExchange exchange,
+                                   Flux<DataBuffer> body, long declared, ModelErrors modelErrors, boolean mayRetry) {
+        RouterException own = cause(e, RouterException.class);
+        if (own != null) return Mono.error(own);
+        String component = inv.component.componentName;
+        if (cause(e, ConnectException.class) != null) {
+            // Refused (or timed out) while connecting: nothing of the request was sent, so another copy may take it.
+            if (mayRetry) {
+                RoutedCopy other = inv.component.takeOther(copy);
+                if (other != null) return forward(inv, other, exchange, body, declared, modelErrors, false);
+            }
+            return Mono.error(RouterException.upstreamFailed("copy " + copy.copyId + " of inference component " + component
+                    + " refused the connection" + (mayRetry ? " and no other copy is in service"
+                    : " after another copy did too"), e));
+        }
+        if (poolExhausted(e)) return Mono.error(RouterException.connectionsExhausted(copy.copyId, e));
+        return Mono.error(RouterException.upstreamFailed("copy " + copy.copyId + " of inference component " + component
+                + " failed during the request: " + rootMessage(e), e));
+    }
+
+    private void finish(Invocation inv, SignalType signal) {
+        long now = nanos.getAsLong();
+        RoutedComponent c = inv.component;
+        c.depart(now);
+        if (signal == SignalType.CANCEL) return; // the client went away; nothing was answered
+        long model = 0;
+        if (inv.answered) {
+            model = inv.answeredNanos - inv.dispatchedNanos;
+            inv.copy.meters.modelLatency.record(model, TimeUnit.NANOSECONDS);
+        }
+        c.meters.overhead.record(Math.max(0, now - inv.arrivedNanos - inv.heldNanos - model), TimeUnit.NANOSECONDS);
+        int status = inv.status;
+        if (signal == SignalType.ON_ERROR) {
+            if (inv.error instanceof RouterException r) {
+                status = r.code() == RouterException.Code.MODEL_ERROR ? r.modelStatus() : r.code().status;
+                if (r.noCapacityReason() != null) c.meters.noCapacity(r.noCapacityReason()).increment();
+            } else {
+                status = 500;
+            }
+        }
+        if (status >= 500) {
+            c.meters.serverErrors.increment();
+        } else if (status >= 400) {
+            c.meters.clientErrors.increment();
+        }
+    }
+
+    private static void copyHeader(HttpHeaders from, HttpHeaders to, String name) {
+        String v = from.getFirst(name);
+        if (v != null) to.set(name, v);
+    }
+
+    private static <T extends Throwable> T cause(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) return type.cast(t);
+        }
+        return null;
+    }
+
+    /** Reactor Netty's pool refused a connection: too many requests already wait for one to this copy. */
+    private static boolean poolExhausted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getClass().getSimpleName().startsWith("PoolAcquire")) return true;
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** One request's way through the router, for its accounting when it ends. */
+    private static final class Invocation implements RoutedComponent.HeldTime {
+        final RoutedComponent component;
+        final long arrivedNanos;
+        long heldNanos;
+        RoutedCopy copy;
+        long dispatchedNanos;
+        long answeredNanos;
+        boolean answered;
+        int status;
+        Throwable error;
+
+        Invocation(RoutedComponent component, long arrivedNanos) {
+            this.component = component;
+            this.arrivedNanos = arrivedNanos;
+        }
+
+        void answered(long atNanos) {
+            answeredNanos = atNanos;
+            answered = true;
+        }
+
+        @Override
+        public void waited(long nanos) {
+            heldNanos = nanos;
+        }
+    }
+}
