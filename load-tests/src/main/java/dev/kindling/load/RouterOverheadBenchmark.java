@@ -273,9 +273,9 @@ public final class RouterOverheadBenchmark {
 
     private static String line(PhaseResult r, Double kindlingCpuMillis, Double generatorCpuMillis) {
         LatencySummary s = r.latency();
-        return String.format(Locale.ROOT, "p50 %7.3f  p90 %7.3f  p99 %7.3f  p99.9 %7.3f  max %8.3f ms  errors %d  "
+        return String.format(Locale.ROOT, "p50 %7.3f  p90 %7.3f  p99 %7.3f  p99.9 %7.3f  max %8.3f ms  errors %s  "
                         + "sent %.1f/s  answered %.1f/s  send lag p99 %.3f ms%s%s", s.p50(), s.p90(), s.p99(), s.p999(), s.max(),
-                r.errorCount(), r.sendRate(), r.completionRate(), r.sendLagMicros().getValueAtPercentile(99) / 1000.0,
+                r.errorCount() == 0 ? "0" : r.errorCount() + " " + r.errors(), r.sendRate(), r.completionRate(), r.sendLagMicros().getValueAtPercentile(99) / 1000.0,
                 kindlingCpuMillis == null ? "" : String.format(Locale.ROOT, "  Kindling CPU %.3f ms/req", kindlingCpuMillis),
                 generatorCpuMillis == null ? "" : String.format(Locale.ROOT, "  generator CPU %.3f ms/req", generatorCpuMillis));
     }
