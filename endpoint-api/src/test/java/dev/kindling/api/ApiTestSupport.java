@@ -118,8 +118,10 @@ public abstract class ApiTestSupport {
                 .expectStatus().isOk().expectBody(List.class).returnResult().getResponseBody();
     }
 
+    /** A client that buffers up to 16 MiB: a Prometheus scrape after many components' histograms exceeds 256 KiB. */
     protected WebTestClient client() {
         return WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port)
+                .codecs(c -> c.defaultCodecs().maxInMemorySize(16 << 20))
                 .responseTimeout(Duration.ofSeconds(30)).build();
     }
 }

@@ -28,10 +28,12 @@ import org.junit.jupiter.api.TestInstance;
 class RouteStoreIT {
 
     private StoreFixture f;
+    private RouteStore routes;
 
     @BeforeAll
     void start() {
         f = StoreFixture.start();
+        routes = new RouteStore(f.client);
     }
 
     @AfterAll
@@ -69,7 +71,7 @@ class RouteStoreIT {
         serving("kc-l2", "l2", "ki-1", "http://127.0.0.1:9004");
         serving("kc-g1", "g1", "ki-2", "http://127.0.0.1:9005");
 
-        RoutingSnapshot s = f.routes.read().block();
+        RoutingSnapshot s = routes.read().block();
 
         assertThat(s.endpointNames()).containsExactly("empty", "lor", "random");
         assertThat(s.components()).containsExactly(

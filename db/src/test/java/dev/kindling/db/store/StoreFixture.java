@@ -43,7 +43,6 @@ final class StoreFixture implements AutoCloseable {
     final InstanceStore instances;
     final CopyStore copies;
     final ScalingStore scaling;
-    final RouteStore routes;
 
     private StoreFixture(Database db) {
         this.db = db;
@@ -54,7 +53,6 @@ final class StoreFixture implements AutoCloseable {
         this.instances = new InstanceStore(client);
         this.copies = new CopyStore(client);
         this.scaling = new ScalingStore(client);
-        this.routes = new RouteStore(client);
     }
 
     static StoreFixture start() {

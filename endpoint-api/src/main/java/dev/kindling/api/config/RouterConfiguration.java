@@ -13,6 +13,7 @@ import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -58,10 +59,15 @@ public class RouterConfiguration {
 
     @Bean
     InvocationRouter invocationRouter(RoutingTable table, ConnectionProvider routerConnections,
-                                      RouterProperties properties, Clock clock, ObjectProvider<CopyServedListener> served) {
+                                      RouterProperties properties, Clock clock, ObjectProvider<CopyServedListener> served,
+                                      ObjectProvider<ReactorResourceFactory> serverResources) {
         RouterSettings s = properties.settings();
         HttpClient http = HttpClient.create(routerConnections)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) s.connectTimeout().toMillis());
+        // On the web server's event loops, each connection to a copy lives on the loop of the request that opened it
+        // (Reactor Netty colocates), so a proxied request and its answer rarely hop threads.
+        ReactorResourceFactory resources = serverResources.getIfAvailable();
+        if (resources != null) http = http.runOn(resources.getLoopResources());
         // Built without Boot's WebClient.Builder on purpose: no per-request client observation on the hot path.
         WebClient client = WebClient.builder().clientConnector(new ReactorClientHttpConnector(http)).build();
         return new InvocationRouter(table, client, s, clock, System::nanoTime,

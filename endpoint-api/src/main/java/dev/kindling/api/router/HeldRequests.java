@@ -145,6 +145,11 @@ final class HeldRequests {
         }
     }
 
+    /** Holds requests again after {@link #close}. */
+    synchronized void reopen() {
+        closedBecause = null;
+    }
+
     synchronized int size() {
         return queue.size();
     }

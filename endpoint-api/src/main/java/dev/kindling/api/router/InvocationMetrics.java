@@ -18,9 +18,9 @@ import java.util.function.ToDoubleFunction;
  * <li>{@code kindling_invocation_errors_total{endpoint,component,status_class}}: of those, answers 4xx or 5xx (the
  *     model's own status when it answered);</li>
  * <li>{@code kindling_invocation_model_latency_seconds{endpoint,component,copy}}: from dispatch to the copy until its
- *     answer's last byte;</li>
+ *     answer's last byte (histogram, buckets 1 ms to 60 s);</li>
  * <li>{@code kindling_invocation_overhead_latency_seconds{endpoint,component}}: time in Kindling minus model latency
- *     and minus time held waiting for a copy;</li>
+ *     and minus time held waiting for a copy (histogram, buckets 0.1 ms to 1 s);</li>
  * <li>{@code kindling_invocation_no_capacity_total{endpoint,component,reason}}: refusals for want of capacity
  *     (queue_full, timeout, component_failed, connection_pool);</li>
  * <li>{@code kindling_copy_in_flight_requests{endpoint,component,copy}} and
@@ -29,8 +29,19 @@ import java.util.function.ToDoubleFunction;
  */
 final class InvocationMetrics {
 
-    private static final Duration MIN_LATENCY = Duration.ofNanos(100_000);
-    private static final Duration MAX_LATENCY = Duration.ofMinutes(1);
+    /**
+     * Fixed buckets rather than Micrometer's percentile histogram (some 80 buckets over this range): model latency is
+     * per copy, and the scrape must stay small with hundreds of copies. Overhead buckets resolve the 2 ms budget.
+     */
+    private static final Duration[] MODEL_BUCKETS = millis(1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000,
+            10_000, 30_000, 60_000);
+    private static final Duration[] OVERHEAD_BUCKETS = millis(0.1, 0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 1_000);
+
+    private static Duration[] millis(double... values) {
+        Duration[] d = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) d[i] = Duration.ofNanos((long) (values[i] * 1_000_000));
+        return d;
+    }
 
     private final MeterRegistry registry;
 
@@ -67,8 +78,7 @@ final class InvocationMetrics {
             serverErrors = errors(tags, "5xx");
             overhead = Timer.builder("kindling.invocation.overhead.latency")
                     .description("Time an invocation spent in Kindling, less model latency and time held for a copy")
-                    .tags(tags).publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY)
-                    .maximumExpectedValue(MAX_LATENCY).register(registry);
+                    .tags(tags).serviceLevelObjectives(OVERHEAD_BUCKETS).register(registry);
             queueFull = noCapacity(tags, RouterException.QUEUE_FULL);
             heldTimeout = noCapacity(tags, RouterException.HELD_TIMEOUT);
             componentFailed = noCapacity(tags, RouterException.COMPONENT_FAILED);
@@ -116,8 +126,7 @@ final class InvocationMetrics {
             Tags tags = Tags.of("endpoint", endpoint, "component", component, "copy", copy);
             modelLatency = Timer.builder("kindling.invocation.model.latency")
                     .description("Time from dispatch to a copy until the last byte of its answer").tags(tags)
-                    .publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY)
-                    .register(registry);
+                    .serviceLevelObjectives(MODEL_BUCKETS).register(registry);
             inFlight = Gauge.builder("kindling.copy.in.flight.requests", inFlightSource, inFlightCount)
                     .description("Requests a copy is serving").tags(tags).strongReference(true).register(registry);
         }

@@ -168,6 +168,7 @@ public final class InvocationRouter {
         String component = inv.component.componentName;
         if (cause(e, ConnectException.class) != null) {
             // Refused (or timed out) while connecting: nothing of the request was sent, so another copy may take it.
+            inv.component.refused(copy);
             if (mayRetry) {
                 RoutedCopy other = inv.component.takeOther(copy);
                 if (other != null) return forward(inv, other, exchange, body, declared, modelErrors, false);

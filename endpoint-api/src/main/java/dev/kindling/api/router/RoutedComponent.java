@@ -26,6 +26,7 @@ final class RoutedComponent {
     private static final Logger log = LoggerFactory.getLogger(RoutedComponent.class);
     private static final RoutedCopy[] NONE = new RoutedCopy[0];
     private static final long DEMAND_INTERVAL_NANOS = 1_000_000_000L;
+    private static final long AVOID_REFUSING_COPY_NANOS = 5_000_000_000L;
 
     final String endpointName;
     final String componentName;
@@ -107,6 +108,16 @@ final class RoutedComponent {
         meters.remove();
     }
 
+    /** The router stops: held requests get 503 and no request is held any more. */
+    void shutDown() {
+        held.close(RouterException.shuttingDown());
+    }
+
+    /** The router starts again after {@link #shutDown}. */
+    void resume() {
+        held.reopen();
+    }
+
     /** A request arrived for this component. */
     void arrive(long nowNanos) {
         meters.invocations.increment();
@@ -120,12 +131,20 @@ final class RoutedComponent {
 
     /** A copy for the request, counted in flight there; null when the component has none now. */
     RoutedCopy take() {
-        return CopyChoice.take(copies, strategy, ThreadLocalRandom.current());
+        return CopyChoice.take(copies, strategy, ThreadLocalRandom.current(), nanos.getAsLong());
+    }
+
+    /**
+     * {@code copy} refused a connection: requests avoid it for a while, since the reconciler takes a dead copy out
+     * only after its instance misses heartbeats.
+     */
+    void refused(RoutedCopy copy) {
+        copy.avoidUntil(nanos.getAsLong() + AVOID_REFUSING_COPY_NANOS);
     }
 
     /** Another copy than {@code refused}, counted in flight; null when there is none. */
     RoutedCopy takeOther(RoutedCopy refused) {
-        return CopyChoice.takeOther(copies, refused, ThreadLocalRandom.current());
+        return CopyChoice.takeOther(copies, refused, ThreadLocalRandom.current(), nanos.getAsLong());
     }
 
     /**

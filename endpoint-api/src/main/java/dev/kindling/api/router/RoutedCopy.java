@@ -15,6 +15,8 @@ final class RoutedCopy {
     final InvocationMetrics.CopyMeters meters;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean served;
+    /** Until when (nanos) requests avoid this copy because it refused a connection; 0 when it never did. */
+    private volatile long avoidedUntilNanos;
 
     RoutedCopy(String copyId, String modelServerUrl, InvocationMetrics metrics, String endpoint, String component) {
         this.copyId = copyId;
@@ -39,6 +41,19 @@ final class RoutedCopy {
 
     void release() {
         inFlight.decrementAndGet();
+    }
+
+    /**
+     * The copy refused a connection: requests avoid it until {@code untilNanos}, so least outstanding requests does
+     * not keep sending every request first to the one copy that, having none in flight, looks the least busy.
+     */
+    void avoidUntil(long untilNanos) {
+        avoidedUntilNanos = untilNanos;
+    }
+
+    boolean avoided(long nowNanos) {
+        long until = avoidedUntilNanos;
+        return until != 0 && until - nowNanos > 0;
     }
 
     /** True exactly once: the first time the copy answers 2xx. */

@@ -115,6 +115,11 @@ public final class RouterException extends RuntimeException {
                 + waited.toMillis() + " ms", null, 5, 0, null, null);
     }
 
+    public static RouterException shuttingDown() {
+        return new RouterException(Code.NO_CAPACITY, "this control-plane replica is shutting down; retry on another",
+                null, 1, 0, null, null);
+    }
+
     public static RouterException upstreamFailed(String message, Throwable cause) {
         return new RouterException(Code.UPSTREAM_FAILED, message, null, 0, 0, null, cause);
     }

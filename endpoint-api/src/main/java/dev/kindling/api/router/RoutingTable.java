@@ -234,15 +234,20 @@ public final class RoutingTable implements LoadSampler, SmartLifecycle {
         return loads;
     }
 
-    /** Starts the periodic reads; the first one at once. */
+    /** Starts the periodic reads, the first one at once; after a {@link #stop}, holds requests again. */
     @Override
     public void start() {
+        for (RoutedComponent c : components.values()) c.resume();
         Scheduler s = Schedulers.newSingle("kindling-routes", true);
         tickScheduler = s;
         long interval = settings.refreshInterval().toNanos();
         ticker = s.schedulePeriodically(this::tick, 0, interval, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Stops the periodic reads and answers held requests (and any held later) with 503, so they neither hold up the
+     * web server's graceful shutdown, which comes after, nor get cut off by it.
+     */
     @Override
     public void stop() {
         Disposable t = ticker;
@@ -251,6 +256,7 @@ public final class RoutingTable implements LoadSampler, SmartLifecycle {
         if (s != null) s.dispose();
         ticker = null;
         tickScheduler = null;
+        for (RoutedComponent c : components.values()) c.shutDown();
     }
 
     @Override

@@ -14,6 +14,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The copy a request goes to: least outstanding requests with random ties, or random; always counted in flight. */
 class CopyChoiceTest {
 
+    private static final long NOW = 5_000_000_000L;
+
     private final InvocationMetrics metrics = new InvocationMetrics(new SimpleMeterRegistry());
 
     private RoutedCopy[] copies(int... inFlight) {
@@ -40,7 +42,7 @@ class CopyChoiceTest {
         int[] before = Arrays.stream(counts.split(" ")).mapToInt(Integer::parseInt).toArray();
         RoutedCopy[] cs = copies(before);
 
-        RoutedCopy chosen = CopyChoice.take(cs, RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, new SplittableRandom(1));
+        RoutedCopy chosen = CopyChoice.take(cs, RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, new SplittableRandom(1), NOW);
 
         assertThat(chosen).isSameAs(cs[expected]);
         int[] after = before.clone();
@@ -54,7 +56,7 @@ class CopyChoiceTest {
         SplittableRandom random = new SplittableRandom(42);
         int[] chosen = new int[3];
         for (int i = 0; i < 3000; i++) {
-            RoutedCopy c = CopyChoice.take(cs, RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, random);
+            RoutedCopy c = CopyChoice.take(cs, RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, random, NOW);
             chosen[Integer.parseInt(c.copyId.substring(3))]++;
             c.release();
         }
@@ -67,7 +69,7 @@ class CopyChoiceTest {
     void aBurstIsSpreadEvenly() {
         RoutedCopy[] cs = copies(0, 0, 0, 0);
         SplittableRandom random = new SplittableRandom(7);
-        IntStream.range(0, 400).forEach(i -> CopyChoice.take(cs, RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, random));
+        IntStream.range(0, 400).forEach(i -> CopyChoice.take(cs, RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, random, NOW));
         assertThat(inFlight(cs)).containsExactly(100, 100, 100, 100);
     }
 
@@ -77,7 +79,7 @@ class CopyChoiceTest {
         SplittableRandom random = new SplittableRandom(3);
         int[] chosen = new int[4];
         for (int i = 0; i < 4000; i++) {
-            RoutedCopy c = CopyChoice.take(cs, RoutingStrategy.RANDOM, random);
+            RoutedCopy c = CopyChoice.take(cs, RoutingStrategy.RANDOM, random, NOW);
             chosen[Integer.parseInt(c.copyId.substring(3))]++;
             c.release();
         }
@@ -87,15 +89,48 @@ class CopyChoiceTest {
 
     @Test
     void noCopyNoChoice() {
-        assertThat(CopyChoice.take(new RoutedCopy[0], RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, new SplittableRandom(1)))
-                .isNull();
+        assertThat(CopyChoice.take(new RoutedCopy[0], RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, new SplittableRandom(1),
+                NOW)).isNull();
     }
 
     @Test
     void aRetryGoesToAnotherCopyThanTheOneThatRefused() {
         RoutedCopy[] cs = copies(0, 5);
-        assertThat(CopyChoice.takeOther(cs, cs[0], new SplittableRandom(1))).isSameAs(cs[1]);
+        assertThat(CopyChoice.takeOther(cs, cs[0], new SplittableRandom(1), NOW)).isSameAs(cs[1]);
         assertThat(inFlight(cs)).containsExactly(0, 6);
-        assertThat(CopyChoice.takeOther(new RoutedCopy[] {cs[0]}, cs[0], new SplittableRandom(1))).isNull();
+        assertThat(CopyChoice.takeOther(new RoutedCopy[] {cs[0]}, cs[0], new SplittableRandom(1), NOW)).isNull();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            an idle copy that refused is passed over          | LEAST_OUTSTANDING_REQUESTS | 0 4 | 0     | 1
+            it is taken again once its time is up             | LEAST_OUTSTANDING_REQUESTS | 0 4 | -1    | 0
+            when every copy refused, the least busy is tried  | LEAST_OUTSTANDING_REQUESTS | 0 4 | 0 1   | 0
+            random passes it over too                         | RANDOM                     | 0 0 | 0     | 1
+            """)
+    void aCopyThatRefusedAConnectionIsAvoidedForAWhile(String label, RoutingStrategy strategy, String counts,
+                                                        String avoided, int expected) {
+        RoutedCopy[] cs = copies(Arrays.stream(counts.split(" ")).mapToInt(Integer::parseInt).toArray());
+        for (String a : avoided.split(" ")) {
+            int i = Integer.parseInt(a);
+            if (i >= 0) cs[i].avoidUntil(NOW + 1);
+            else cs[0].avoidUntil(NOW); // expired just now
+        }
+        SplittableRandom random = new SplittableRandom(11);
+        for (int i = 0; i < 20; i++) {
+            RoutedCopy c = CopyChoice.take(cs, strategy, random, NOW);
+            assertThat(c).isSameAs(cs[expected]);
+            c.release();
+        }
+    }
+
+    @Test
+    void aRetryPrefersACopyThatDidNotRefuse() {
+        RoutedCopy[] cs = copies(0, 0, 3);
+        cs[1].avoidUntil(NOW + 1);
+        assertThat(CopyChoice.takeOther(cs, cs[0], new SplittableRandom(1), NOW)).isSameAs(cs[2]);
+        cs[2].avoidUntil(NOW + 1);
+        assertThat(CopyChoice.takeOther(cs, cs[0], new SplittableRandom(1), NOW)).as("all others refused too")
+                .isSameAs(cs[1]);
     }
 }

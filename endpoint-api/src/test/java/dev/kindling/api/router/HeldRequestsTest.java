@@ -127,5 +127,9 @@ class HeldRequestsTest {
         hold("later");
         assertThat(outcomes).containsExactly("held: NOT_FOUND", "later: NOT_FOUND");
         assertThat(held.size()).isZero();
+
+        held.reopen();
+        hold("after reopening");
+        assertThat(held.size()).isEqualTo(1);
     }
 }

@@ -213,6 +213,7 @@ class InvocationRouterIT {
                     .expectHeader().valueEquals("X-Kindling-Copy", "kc-1");
         }
         assertThat(hits.get("ok")).hasValue(6);
+        assertThat(table.component("ic").copies()[0].avoided(System.nanoTime())).as("the refusing copy is avoided").isTrue();
         eventually(() -> assertThat(table.component("ic").copies()).allSatisfy(c -> assertThat(c.inFlight()).isZero()));
     }
 
