@@ -39,6 +39,7 @@ public final class RouterOverheadBenchmark {
     /** The target of issue 4: the router adds less than this at p99. */
     static final double TARGET_P99_OVERHEAD_MILLIS = 2.0;
     static final String OVERHEAD_METRIC = "kindling_invocation_overhead_latency_seconds";
+    static final String MODEL_LATENCY_METRIC = "kindling_invocation_model_latency_seconds";
     private static final String BODY = "{\"inputs\":\"What is the capital of France?\",\"parameters\":{\"max_new_tokens\":16}}";
 
     private RouterOverheadBenchmark() {}
@@ -256,24 +257,34 @@ public final class RouterOverheadBenchmark {
         }
     }
 
-    /** p50 and p99 of the router's histogram over the measured phases (the scrape after minus the one before). */
+    /**
+     * The router's own view over the measured phases (the scrape after minus the one before): its overhead histogram
+     * and, beside it, the model leg as it timed it (dispatch to the copy until the answer's last byte), to compare
+     * with the direct path: time in neither is spent in the web server before and after the router.
+     */
     static String routersView(BenchmarkEndpoint endpoint, String before, String after) {
+        return String.join("\n",
+                routerHistogram("Router's own view", OVERHEAD_METRIC, endpoint, before, after),
+                routerHistogram("Router's view of the model leg", MODEL_LATENCY_METRIC, endpoint, before, after));
+    }
+
+    private static String routerHistogram(String title, String metric, BenchmarkEndpoint endpoint, String before,
+                                          String after) {
         // Only this endpoint's series when the metric is labelled by endpoint (a shared Kindling may route others).
         java.util.function.Predicate<Map<String, String>> ours =
                 l -> !l.containsKey("endpoint") || l.get("endpoint").equals(endpoint.name());
-        Optional<PrometheusHistogram> end = PrometheusHistogram.parse(after, OVERHEAD_METRIC, ours);
+        Optional<PrometheusHistogram> end = PrometheusHistogram.parse(after, metric, ours);
         if (end.isEmpty()) {
-            return "Router's own view: no " + OVERHEAD_METRIC + "_bucket series on /actuator/prometheus (a histogram "
-                    + "needs publishPercentileHistogram or SLO buckets)";
+            return title + ": no " + metric + "_bucket series on /actuator/prometheus (a histogram needs "
+                    + "publishPercentileHistogram or SLO buckets)";
         }
-        PrometheusHistogram measured = PrometheusHistogram.parse(before, OVERHEAD_METRIC, ours)
-                .map(end.get()::minus).orElse(end.get());
+        PrometheusHistogram measured = PrometheusHistogram.parse(before, metric, ours).map(end.get()::minus).orElse(end.get());
         Optional<PrometheusHistogram.Quantile> p50 = measured.quantile(0.50);
         Optional<PrometheusHistogram.Quantile> p99 = measured.quantile(0.99);
-        if (p99.isEmpty()) return "Router's own view: " + OVERHEAD_METRIC + " observed nothing during the measured phases";
-        return String.format(Locale.ROOT, "Router's own view (%s over the measured router phases, %.0f observations): "
-                        + "p50 %.3f ms, p99 %.3f ms (in the bucket %.3f to %.3f ms), mean %.3f ms", OVERHEAD_METRIC,
-                measured.count(), p50.get().value() * 1000, p99.get().value() * 1000, p99.get().bucketLowerBound() * 1000,
+        if (p99.isEmpty()) return title + ": " + metric + " observed nothing during the measured phases";
+        return String.format(Locale.ROOT, "%s (%s over the measured router phases, %.0f observations): p50 %.3f ms, "
+                        + "p99 %.3f ms (in the bucket %.3f to %.3f ms), mean %.3f ms", title, metric, measured.count(),
+                p50.get().value() * 1000, p99.get().value() * 1000, p99.get().bucketLowerBound() * 1000,
                 p99.get().bucketUpperBound() * 1000, measured.mean().orElse(Double.NaN) * 1000);
     }
 
