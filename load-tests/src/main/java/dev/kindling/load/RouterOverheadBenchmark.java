@@ -29,7 +29,7 @@ import org.HdrHistogram.Histogram;
  * {@code endpoint-api/target/endpoint-api-0.1.0-SNAPSHOT.jar}) in a temporary directory and stopped at the end, or a
  * running one at {@code --kindling-url}. The model server is the local fleet's emulated one, answering at once.
  *
- * <p>Arguments (all optional): {@code --rps=2000 --rounds=3 --seconds=15 --warmup-seconds=30 --timeout-millis=5000
+ * <p>Arguments (all optional): {@code --rps=2000 --rounds=3 --seconds=15 --warmup-seconds=60 --timeout-millis=5000
  * --connections=100 --io-threads=<cores / 2> --paths=direct,router --kindling-jar=... --kindling-url=...
  * --kindling-jvm-options="-Xmx1g ..." --jfr=<file>} ({@code --jfr}: a flight recording of Kindling during the first
  * measured router phase, when the benchmark started Kindling).
@@ -53,9 +53,9 @@ public final class RouterOverheadBenchmark {
         double rps = Double.parseDouble(a.getOrDefault("rps", "2000"));
         int rounds = Integer.parseInt(a.getOrDefault("rounds", "3"));
         Duration phase = Duration.ofMillis(Math.round(Double.parseDouble(a.getOrDefault("seconds", "15")) * 1000));
-        // 30 s, not less: on 2 cores the router's reactive path is still being compiled after 10 s at 2000/s, and
-        // a first round measured then is the JIT's, not the router's.
-        Duration warmup = Duration.ofMillis(Math.round(Double.parseDouble(a.getOrDefault("warmup-seconds", "30")) * 1000));
+        // 60 s: on 2 cores the JIT still compiles the router's reactive path after 30 s at 2000/s (its first round
+        // then took a quarter more CPU per request than the next), and such a round measures the JIT, not the router.
+        Duration warmup = Duration.ofMillis(Math.round(Double.parseDouble(a.getOrDefault("warmup-seconds", "60")) * 1000));
         Duration timeout = Duration.ofMillis(Long.parseLong(a.getOrDefault("timeout-millis", "5000")));
         // Under the 200 idle connections the JDK's HttpServer (the emulated model server) keeps: past that it closes
         // connections the client would reuse, and those requests fail as premature closes.
