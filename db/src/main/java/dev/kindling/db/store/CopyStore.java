@@ -40,6 +40,13 @@ public final class CopyStore {
         return db.sql(SELECT + " order by id").map((row, m) -> map(row)).all();
     }
 
+    /** How many copies of each component are in service (components with none are absent). */
+    public Mono<java.util.Map<String, Integer>> countInServiceByComponent() {
+        return db.sql("select component_name, count(*)::int as n from copies where status = 'InService' group by component_name")
+                .map((row, m) -> java.util.Map.entry(row.get("component_name", String.class), row.get("n", Integer.class)))
+                .all().collectMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue);
+    }
+
     public Flux<Copy> findByComponent(String component) {
         return db.sql(SELECT + " where component_name = :c order by id").bind("c", component).map((row, m) -> map(row)).all();
     }

@@ -100,7 +100,7 @@ public final class Reconciler {
         }
         Flux.fromIterable(toNudge).flatMap(id -> agents.sync(id, agentUrls.get(id))).blockLast(DB_TIMEOUT);
         try {
-            scaleOuts.follow(now);
+            scaleOuts.follow(links, now);
         } catch (RuntimeException e) {
             log.atWarn().setCause(e).log("Could not bring scale-out events up to date; retried next pass");
         }

@@ -85,9 +85,12 @@ public final class ScaleOutFollower {
         return new Pass(open, linked);
     }
 
-    /** Brings every open scale-out up to date; exports those that completed. */
-    public void follow(Instant now) {
-        List<ScalingEvent> open = events.findInProgress().collectList().block(DB_TIMEOUT);
+    /**
+     * Brings the pass's open scale-outs up to date (their copies read again: the pass placed some); exports those
+     * that completed. Events the scaler opened meanwhile are followed from the next pass.
+     */
+    public void follow(Pass pass, Instant now) {
+        List<ScalingEvent> open = pass.open;
         if (open.isEmpty()) return;
         List<String> ids = open.stream().map(ScalingEvent::id).toList();
         Map<String, List<EventCopy>> copies = events.findEventCopies(ids).collectList().block(DB_TIMEOUT).stream()

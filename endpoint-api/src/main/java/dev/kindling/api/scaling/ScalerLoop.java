@@ -6,8 +6,6 @@ import dev.kindling.api.router.CapacityDemand;
 import dev.kindling.api.router.ComponentLoad;
 import dev.kindling.api.router.LoadSampler;
 import dev.kindling.db.model.ComponentStatus;
-import dev.kindling.db.model.Copy;
-import dev.kindling.db.model.CopyStatus;
 import dev.kindling.db.model.InferenceComponent;
 import dev.kindling.db.model.ScalableTargetRecord;
 import dev.kindling.db.model.ScalingEvent;
@@ -166,9 +164,8 @@ public final class ScalerLoop implements SmartLifecycle, CapacityDemand {
         for (ScalingPolicyRecord r : scaling.findAllPolicies().collectList().block(DB_TIMEOUT)) {
             byComponent.computeIfAbsent(r.componentName(), k -> new ArrayList<>()).add(policies.apply(r));
         }
-        Map<String, Long> ready = copies.findAll().filter(c -> c.status() == CopyStatus.InService)
-                .collectList().block(DB_TIMEOUT).stream()
-                .collect(Collectors.groupingBy(Copy::componentName, Collectors.counting()));
+        // Counted in the database: a tick must not read every copy row (with its start report) each second.
+        Map<String, Integer> ready = copies.countInServiceByComponent().block(DB_TIMEOUT);
         Instant second = now.truncatedTo(ChronoUnit.SECONDS);
         boolean record = sample && second.isAfter(lastRecordedSecond);
         if (record) {
@@ -192,7 +189,7 @@ public final class ScalerLoop implements SmartLifecycle, CapacityDemand {
             LoadReadings readings = perModel(ps) ? variantWindows(c).read(now) : w.read(now);
             int held = Math.max(l.held, demanded != null ? 1 : 0);
             Instant oldestHeld = l.oldestHeldAt != null ? l.oldestHeldAt : demanded;
-            decide(c, t, ps, readings, ready.getOrDefault(c.name(), 0L).intValue(), held, oldestHeld, now);
+            decide(c, t, ps, readings, ready.getOrDefault(c.name(), 0), held, oldestHeld, now);
         }
         var names = all.stream().map(InferenceComponent::name).collect(Collectors.toSet());
         windows.keySet().removeIf(n -> !names.contains(n) && !n.startsWith("variant:"));
