@@ -14,9 +14,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.r2dbc.core.DatabaseClient;
-import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
@@ -68,9 +66,8 @@ public class RouterConfiguration {
         // (Reactor Netty colocates), so a proxied request and its answer rarely hop threads.
         ReactorResourceFactory resources = serverResources.getIfAvailable();
         if (resources != null) http = http.runOn(resources.getLoopResources());
-        // Built without Boot's WebClient.Builder on purpose: no per-request client observation on the hot path.
-        WebClient client = WebClient.builder().clientConnector(new ReactorClientHttpConnector(http)).build();
-        return new InvocationRouter(table, client, s, clock, System::nanoTime,
+        // Reactor Netty's client itself, not a WebClient: no per-request observation or wrappers on the hot path.
+        return new InvocationRouter(table, http, s, clock, System::nanoTime,
                 () -> served.getIfAvailable(() -> CopyServedListener.NONE));
     }
 }

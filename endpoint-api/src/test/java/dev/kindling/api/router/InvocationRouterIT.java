@@ -35,7 +35,6 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
-import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
@@ -60,8 +59,7 @@ class InvocationRouterIT {
     private final RoutingTable table = new RoutingTable(() -> { throw new IllegalStateException("fed by hand"); },
             SETTINGS, registry, Schedulers.parallel(), System::nanoTime, () -> CapacityDemand.NONE);
     private final WebTestClient client = WebTestClient.bindToController(new InvocationController(new InvocationRouter(
-                    table, WebClient.builder().clientConnector(new org.springframework.http.client.reactive
-                            .ReactorClientHttpConnector(HttpClient.create(pool))).build(),
+                    table, HttpClient.create(pool),
                     SETTINGS, Clock.systemUTC(), System::nanoTime, () -> (copy, at) -> firstServed.add(copy))))
             .configureClient().responseTimeout(Duration.ofSeconds(30)).build();
 
