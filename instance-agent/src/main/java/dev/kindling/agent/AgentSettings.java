@@ -11,9 +11,18 @@ import java.time.Duration;
  * @param heartbeatInterval time between heartbeats; the control plane declares the instance dead after several
  * @param bindHost address the agent API and model servers listen on
  * @param dataPath where the instance keeps images and models, and how it fetches them
+ * @param endpointName the endpoint this instance was launched for, which the agent claims when it registers (null:
+ *                     it claims none and is given no endpoint cache)
+ * @param instanceSecret the secret the instance was launched with, presented to the control plane on every call
+ *                       (null: none, for agents of instances launched without one)
  */
 public record AgentSettings(String instanceId, String instanceType, URI controlPlaneUrl, Duration heartbeatInterval,
-                            String bindHost, DataPathSettings dataPath) {
+                            String bindHost, DataPathSettings dataPath, String endpointName, String instanceSecret) {
+
+    public AgentSettings(String instanceId, String instanceType, URI controlPlaneUrl, Duration heartbeatInterval,
+                         String bindHost, DataPathSettings dataPath) {
+        this(instanceId, instanceType, controlPlaneUrl, heartbeatInterval, bindHost, dataPath, null, null);
+    }
 
     public AgentSettings {
         if (instanceId == null || instanceId.isBlank()) throw new IllegalArgumentException("instanceId is required");

@@ -1,0 +1,2 @@
+/** Per-endpoint caches: what an endpoint's cache volume must hold, and when it must be rebuilt. */
+package dev.kindling.cache.endpoint;

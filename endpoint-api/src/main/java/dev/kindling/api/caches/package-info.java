@@ -1,0 +1,2 @@
+/** Per-endpoint cache volumes: building them, granting them to the endpoint's instances, rebuilding and deleting them. */
+package dev.kindling.api.caches;
