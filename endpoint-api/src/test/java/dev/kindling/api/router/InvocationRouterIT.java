@@ -3,8 +3,7 @@ package dev.kindling.api.router;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import dev.kindling.api.web.InvocationController;
+import dev.kindling.api.web.InvocationRoutes;
 import dev.kindling.db.model.ComponentRoute;
 import dev.kindling.db.model.ComponentStatus;
 import dev.kindling.db.model.CopyRoute;
@@ -37,7 +36,8 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
-import reactor.netty.http.client.HttpClient;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
@@ -51,20 +51,24 @@ class InvocationRouterIT {
             1000, Duration.ofMillis(250), Duration.ofSeconds(1), 16, 100);
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final List<HttpServer> servers = new ArrayList<>();
+    private final List<com.sun.net.httpserver.HttpServer> servers = new ArrayList<>();
     private final List<ServerSocket> sockets = new ArrayList<>();
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private final List<String> firstServed = new CopyOnWriteArrayList<>();
     private final ConnectionProvider pool = ConnectionProvider.create("test-router", 16);
     private final RoutingTable table = new RoutingTable(() -> { throw new IllegalStateException("fed by hand"); },
             SETTINGS, registry, Schedulers.parallel(), System::nanoTime, () -> CapacityDemand.NONE);
-    private final WebTestClient client = WebTestClient.bindToController(new InvocationController(new InvocationRouter(
-                    table, HttpClient.create(pool),
-                    SETTINGS, Clock.systemUTC(), System::nanoTime, () -> (copy, at) -> firstServed.add(copy))))
-            .configureClient().responseTimeout(Duration.ofSeconds(30)).build();
+    /** The routes on a Reactor Netty server of their own, as the web server serves them. */
+    private final DisposableServer server = HttpServer.create().host("127.0.0.1").port(0)
+            .route(new InvocationRoutes(new InvocationRouter(table, reactor.netty.http.client.HttpClient.create(pool),
+                    SETTINGS, Clock.systemUTC(), System::nanoTime, () -> (copy, at) -> firstServed.add(copy)))::apply)
+            .bindNow();
+    private final WebTestClient client = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + server.port())
+            .responseTimeout(Duration.ofSeconds(30)).build();
 
     @AfterEach
     void stop() throws IOException {
+        server.disposeNow();
         servers.forEach(s -> s.stop(0));
         for (ServerSocket s : sockets) s.close();
         pool.dispose();
@@ -85,7 +89,7 @@ class InvocationRouterIT {
 
     private String serve(String name, HttpHandler handler) {
         try {
-            HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+            com.sun.net.httpserver.HttpServer s = com.sun.net.httpserver.HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
             s.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             s.createContext("/invocations", ex -> {
                 hits.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();

@@ -3,21 +3,19 @@ package dev.kindling.api.web;
 import dev.kindling.api.router.InvocationRouter;
 import dev.kindling.api.router.InvocationRouter.ModelErrors;
 import dev.kindling.api.router.RouterException;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatusCode;
+import org.springframework.boot.reactor.netty.NettyRouteProvider;
 import org.springframework.http.MediaType;
-import org.springframework.http.server.reactive.ServerHttpResponse;
-import org.springframework.core.Ordered;
-import org.springframework.http.HttpMethod;
 import org.springframework.stereotype.Component;
-import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
-import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.HttpServerRoutes;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -26,56 +24,46 @@ import tools.jackson.databind.json.JsonMapper;
  * component in {@code X-Amzn-SageMaker-Inference-Component}. Refusals are RFC 9457 problem documents; on the
  * SageMaker path they also carry SageMaker's error code ({@code x-amzn-ErrorType}) and {@code message}, and a
  * model's own error becomes SageMaker's ModelError.
+ *
+ * <p>Served as Reactor Netty routes of the web server, ahead of Spring's web handler: the data path skips the
+ * exchange, filter chain, route matching and HTTP observation that every other request goes through (the router
+ * has meters of its own). Anything else, a GET on these paths included, goes on to the application.
  */
 @Component
-public class InvocationController implements WebFilter, Ordered {
+public class InvocationRoutes implements NettyRouteProvider {
 
-    private static final String KINDLING_PREFIX = "/v1/endpoints/";
-    private static final String SAGEMAKER_PREFIX = "/endpoints/";
-    private static final String SUFFIX = "/invocations";
+    static final String KINDLING_PATH = "/v1/endpoints/{name}/invocations";
+    static final String SAGEMAKER_PATH = "/endpoints/{name}/invocations";
 
-    private static final Logger log = LoggerFactory.getLogger(InvocationController.class);
+    private static final Logger log = LoggerFactory.getLogger(InvocationRoutes.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     static final String ERROR_TYPE_HEADER = "x-amzn-ErrorType";
 
     private final InvocationRouter router;
 
-    public InvocationController(InvocationRouter router) {
+    public InvocationRoutes(InvocationRouter router) {
         this.router = router;
     }
 
-    /**
-     * Serves {@code POST .../endpoints/{name}/invocations} ahead of every other filter and of handler mapping: the
-     * data path skips route matching and the HTTP server observation (the router has meters of its own), which were
-     * most of its overhead. Anything else, a GET on these paths included, goes on to the application.
-     */
     @Override
-    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        if (exchange.getRequest().getMethod() != HttpMethod.POST) return chain.filter(exchange);
-        String path = exchange.getRequest().getPath().pathWithinApplication().value();
-        if (!path.endsWith(SUFFIX)) return chain.filter(exchange);
-        boolean kindling = path.startsWith(KINDLING_PREFIX);
-        boolean sageMaker = !kindling && path.startsWith(SAGEMAKER_PREFIX);
-        if (!kindling && !sageMaker) return chain.filter(exchange);
-        int from = kindling ? KINDLING_PREFIX.length() : SAGEMAKER_PREFIX.length();
-        int to = path.length() - SUFFIX.length();
-        if (to <= from || path.indexOf('/', from) != to) return chain.filter(exchange);
-        String endpointName = path.substring(from, to);
-        return router.invoke(endpointName, exchange, sageMaker ? ModelErrors.AS_MODEL_ERROR : ModelErrors.PASS_THROUGH)
-                .onErrorResume(e -> problem(exchange, e, sageMaker));
+    public HttpServerRoutes apply(HttpServerRoutes routes) {
+        return routes
+                .post(KINDLING_PATH, (request, response) -> invoke(request, response, false))
+                .post(SAGEMAKER_PATH, (request, response) -> invoke(request, response, true));
     }
 
-    @Override
-    public int getOrder() {
-        return Ordered.HIGHEST_PRECEDENCE;
+    private Mono<Void> invoke(HttpServerRequest request, HttpServerResponse response, boolean sageMaker) {
+        String endpointName = request.param("name");
+        return router.invoke(endpointName == null ? "" : endpointName, request, response,
+                        sageMaker ? ModelErrors.AS_MODEL_ERROR : ModelErrors.PASS_THROUGH)
+                .onErrorResume(e -> problem(request, response, e, sageMaker));
     }
 
-    private static Mono<Void> problem(ServerWebExchange exchange, Throwable e, boolean sageMaker) {
-        ServerHttpResponse response = exchange.getResponse();
-        if (response.isCommitted()) return Mono.error(e); // the answer is under way: all that is left is to cut it off
+    private static Mono<Void> problem(HttpServerRequest request, HttpServerResponse response, Throwable e, boolean sageMaker) {
+        if (response.hasSentHeaders()) return Mono.error(e); // the answer is under way: all that is left is to cut it off
         RouterException r = e instanceof RouterException re ? re : null;
         if (r == null) {
-            log.atError().addKeyValue("path", exchange.getRequest().getPath().value()).setCause(e).log("Invocation failed");
+            log.atError().addKeyValue("path", request.fullPath()).setCause(e).log("Invocation failed");
         }
         int status = r == null ? 500 : r.code().status;
         String detail = r == null ? "the control plane failed to handle this invocation; it has been logged" : r.getMessage();
@@ -84,8 +72,8 @@ public class InvocationController implements WebFilter, Ordered {
         body.put("title", title(r));
         body.put("status", status);
         body.put("detail", detail);
-        body.put("instance", exchange.getRequest().getPath().value());
-        HttpHeaders headers = response.getHeaders();
+        body.put("instance", request.fullPath());
+        HttpHeaders headers = response.responseHeaders();
         headers.clear();
         if (sageMaker) {
             body.put("message", detail);
@@ -95,12 +83,12 @@ public class InvocationController implements WebFilter, Ordered {
             }
             headers.set(ERROR_TYPE_HEADER, sageMakerCode(r));
         }
-        if (r != null && r.retryAfterSeconds() > 0) headers.set(HttpHeaders.RETRY_AFTER, Integer.toString(r.retryAfterSeconds()));
-        headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        if (r != null && r.retryAfterSeconds() > 0) headers.set(HttpHeaderNames.RETRY_AFTER, Integer.toString(r.retryAfterSeconds()));
+        headers.set(HttpHeaderNames.CONTENT_TYPE, MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         byte[] bytes = JSON.writeValueAsBytes(body);
-        headers.setContentLength(bytes.length);
-        response.setStatusCode(HttpStatusCode.valueOf(status));
-        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(bytes)));
+        headers.set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        response.status(status);
+        return response.sendByteArray(Mono.just(bytes)).then();
     }
 
     private static String type(RouterException r) {
