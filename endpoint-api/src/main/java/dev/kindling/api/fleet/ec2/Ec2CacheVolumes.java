@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -146,7 +147,7 @@ public final class Ec2CacheVolumes implements CacheVolumes {
                 .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tags).build(),
                         TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(tags).build());
         if (!settings.securityGroupIds().isEmpty()) run.securityGroupIds(settings.securityGroupIds());
-        List<String> subnets = settings.subnetIds().isEmpty() ? java.util.Collections.singletonList(null) : settings.subnetIds();
+        List<String> subnets = settings.subnetIds().isEmpty() ? Collections.singletonList(null) : settings.subnetIds();
         String token = "kcb-" + UUID.randomUUID();
         Ec2FleetException last = null;
         for (int i = 0; i < subnets.size(); i++) {

@@ -4,6 +4,7 @@ import dev.kindling.api.fleet.FleetProvider;
 import dev.kindling.api.fleet.ec2.Ec2FleetException.Code;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -117,7 +118,7 @@ public final class Ec2Fleet implements FleetProvider, AutoCloseable {
     /** The subnets to try, starting one further each launch so instances spread over them. */
     private List<String> subnetOrder() {
         List<String> configured = settings.subnetIds();
-        if (configured.isEmpty()) return java.util.Collections.singletonList(null);
+        if (configured.isEmpty()) return Collections.singletonList(null);
         int start = Math.floorMod(nextSubnet.getAndIncrement(), configured.size());
         List<String> order = new ArrayList<>(configured.subList(start, configured.size()));
         order.addAll(configured.subList(0, start));

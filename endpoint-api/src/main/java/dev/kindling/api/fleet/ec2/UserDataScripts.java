@@ -53,7 +53,7 @@ public final class UserDataScripts {
                 .append("set -euo pipefail\n")
                 .append("umask 077\n")
                 .append("mkdir -p /opt/kindling /etc/kindling /var/lib/kindling\n")
-                .append(fetchAgent(boot.agentJarUrl(), "exit 1")).append('\n');
+                .append(fetchAgent(boot.agentJarUrl(), "{ echo kindling: %s >&2; exit 1; }")).append('\n');
         if (boot.cacheAttached()) {
             s.append("""
                     # The endpoint's cache volume carries the label its builder gave it: device names differ
@@ -124,7 +124,7 @@ public final class UserDataScripts {
                 # Kindling cache builder: endpoint %1$s, generation %2$d.
                 set -uo pipefail
                 export AWS_REGION=%3$s
-                report() { echo "$1" > /dev/console 2>/dev/null || true; echo "$1"; }
+                report() { { echo "$1" > /dev/console; } 2>/dev/null || true; echo "$1"; }
                 fail() { report "%4$s $(printf '%%s' "$1" | base64 -w0)"; sync; shutdown -h now; exit 1; }
                 # The empty EBS data volume: attached as %5$s (Xen, or a udev link on Nitro) or an NVMe EBS disk; without
                 # partitions, file system or mount, so never the root volume.
@@ -160,7 +160,7 @@ public final class UserDataScripts {
                 report "%12$s $content %13$s"
                 shutdown -h now
                 """.formatted(endpointName, generation, shellQuote(region), FAILED_MARKER, CACHE_DEVICE, CACHE_LABEL,
-                CACHE_MOUNT, fetchAgent(agentJarUrl, "fail \"could not download the agent\""),
+                CACHE_MOUNT, fetchAgent(agentJarUrl, "fail %s"),
                 planJson, AGENT_JAR, shellQuote(endpointName), CONTENT_MARKER, END_MARKER);
     }
 
@@ -174,16 +174,18 @@ public final class UserDataScripts {
     }
 
     /**
-     * Downloads the agent (atomically: a partial download never runs), or checks the AMI has it; runs
-     * {@code onFailure} when it cannot.
+     * Downloads the agent (atomically: a partial download never runs), or checks the AMI has it; when it cannot,
+     * runs {@code onFailure} (a format with one {@code %s}: the reason, in double quotes).
      */
     private static String fetchAgent(String url, String onFailure) {
-        if (url == null) return "[ -f " + AGENT_JAR + " ] || { echo \"kindling: no agent at " + AGENT_JAR + "\" >&2; "
-                + onFailure + "; }";
+        if (url == null) {
+            return "[ -f " + AGENT_JAR + " ] || " + onFailure.formatted("\"no agent at " + AGENT_JAR + " in the AMI\"");
+        }
         String get = url.startsWith("s3://")
                 ? "aws s3 cp --only-show-errors " + shellQuote(url) + " " + AGENT_JAR + ".part"
                 : "curl -fsSL --retry 5 --retry-delay 2 -o " + AGENT_JAR + ".part " + shellQuote(url);
-        return "{ " + get + " && mv " + AGENT_JAR + ".part " + AGENT_JAR + "; } || " + onFailure;
+        return "{ " + get + " && mv " + AGENT_JAR + ".part " + AGENT_JAR + "; } || "
+                + onFailure.formatted("\"could not download the agent\"");
     }
 
     /** A word the shell reads back as exactly {@code s}. */
