@@ -104,7 +104,7 @@ public final class Ec2Calls implements AutoCloseable {
             String text = s.awsErrorDetails() == null || s.awsErrorDetails().errorMessage() == null ? ""
                     : " (" + s.awsErrorDetails().errorMessage() + ")";
             Code code = codeOf(s.statusCode(), error);
-            return new Ec2FleetException(code, doing + ": HTTP " + s.statusCode() + " " + error + text, e);
+            return new Ec2FleetException(code, error, doing + ": HTTP " + s.statusCode() + " " + error + text, e);
         }
         if (e instanceof ApiCallAttemptTimeoutException || e instanceof ApiCallTimeoutException) {
             return new Ec2FleetException(Code.UNAVAILABLE, doing + ": no answer in time", e);

@@ -62,8 +62,31 @@ public final class Ec2Fleet implements FleetProvider, AutoCloseable {
         return sageMakerType.startsWith("ml.") ? sageMakerType.substring(3) : sageMakerType;
     }
 
+    /**
+     * Launches the instance; if the endpoint's cache snapshot is gone or unusable, launches it without the cache: a
+     * missing cache never blocks scaling (the agent then reports it missing, and it is rebuilt).
+     */
     @Override
     public void launch(LaunchRequest request) {
+        try {
+            run(request);
+        } catch (Ec2FleetException e) {
+            if (request.cache() == null || e.errorCode() == null || !e.errorCode().startsWith("InvalidSnapshot")) {
+                throw new LaunchException(e.getMessage());
+            }
+            log.atWarn().addKeyValue("instance", request.instanceId()).addKeyValue("endpoint", request.endpointName())
+                    .addKeyValue("cacheSnapshot", request.cache().location())
+                    .log("Launching without the endpoint's cache volume: {}", e.getMessage());
+            try {
+                run(new LaunchRequest(request.instanceId(), request.endpointName(), request.variantName(),
+                        request.instanceType(), request.instanceSecret(), null));
+            } catch (Ec2FleetException again) {
+                throw new LaunchException(again.getMessage());
+            }
+        }
+    }
+
+    private void run(LaunchRequest request) {
         String userData;
         try {
             userData = UserDataScripts.base64(UserDataScripts.agent(new UserDataScripts.AgentBoot(request.instanceId(),
@@ -96,7 +119,7 @@ public final class Ec2Fleet implements FleetProvider, AutoCloseable {
             String subnet = subnets.get(i);
             if (subnet != null) run.subnetId(subnet);
             // The token makes a retried RunInstances (after a timeout the launch may have survived) launch once.
-            run.clientToken(request.instanceId() + "-" + i);
+            run.clientToken(request.instanceId() + (request.cache() == null ? "-" : "-cache-") + i);
             RunInstancesRequest r = run.build();
             try {
                 String ec2Id = calls.run(new Ec2Call<>(doing + (subnet == null ? "" : " in " + subnet),
@@ -108,7 +131,7 @@ public final class Ec2Fleet implements FleetProvider, AutoCloseable {
                         .log("EC2 instance launched");
                 return;
             } catch (Ec2FleetException e) {
-                if (e.code() != Code.CAPACITY) throw new LaunchException(e.getMessage());
+                if (e.code() != Code.CAPACITY) throw e;
                 full.add(e.getMessage());
             }
         }

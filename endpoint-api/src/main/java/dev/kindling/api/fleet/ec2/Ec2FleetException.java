@@ -22,18 +22,29 @@ public final class Ec2FleetException extends RuntimeException {
     }
 
     private final Code code;
+    private final String errorCode;
 
-    public Ec2FleetException(Code code, String message, Throwable cause) {
+    public Ec2FleetException(Code code, String errorCode, String message, Throwable cause) {
         super(message, cause);
         this.code = code;
+        this.errorCode = errorCode;
+    }
+
+    public Ec2FleetException(Code code, String message, Throwable cause) {
+        this(code, null, message, cause);
     }
 
     public Ec2FleetException(Code code, String message) {
-        this(code, message, null);
+        this(code, null, message, null);
     }
 
     public Code code() {
         return code;
+    }
+
+    /** EC2's own error code ({@code InvalidSnapshot.NotFound}), or null when EC2 gave none. */
+    public String errorCode() {
+        return errorCode;
     }
 
     /** Whether the same call may succeed if made again after a pause. */

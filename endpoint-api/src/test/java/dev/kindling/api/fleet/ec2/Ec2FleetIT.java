@@ -46,7 +46,9 @@ class Ec2FleetIT {
 
     @Test
     void launchRunsOneInstanceFromTheTemplateWithTheCacheSnapshotAttached() {
-        fleet.launch(request("ki-1", new CacheVolume("chat", 3, "snap-0cache")));
+        String snapshot = stub.existingSnapshot();
+
+        fleet.launch(request("ki-1", new CacheVolume("chat", 3, snapshot)));
 
         Ec2Stub.Call run = stub.calls("RunInstances").getFirst();
         assertThat(run.params()).containsAllEntriesOf(Map.ofEntries(
@@ -56,10 +58,10 @@ class Ec2FleetIT {
                 Map.entry("SubnetId", "subnet-a"),
                 Map.entry("SecurityGroupId.1", "sg-1"), Map.entry("SecurityGroupId.2", "sg-2"),
                 Map.entry("BlockDeviceMapping.1.DeviceName", "/dev/sdf"),
-                Map.entry("BlockDeviceMapping.1.Ebs.SnapshotId", "snap-0cache"),
+                Map.entry("BlockDeviceMapping.1.Ebs.SnapshotId", snapshot),
                 Map.entry("BlockDeviceMapping.1.Ebs.VolumeType", "gp3"),
                 Map.entry("BlockDeviceMapping.1.Ebs.DeleteOnTermination", "true"),
-                Map.entry("ClientToken", "ki-1-0")));
+                Map.entry("ClientToken", "ki-1-cache-0")));
         assertThat(run.tags("instance")).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "kindling:instance-id", "ki-1", "kindling:endpoint", "chat", "kindling:variant", "AllTraffic",
                 "Name", "kindling-chat-ki-1"));
@@ -75,6 +77,17 @@ class Ec2FleetIT {
             if (!name.equals("UserData")) assertThat(value).as(name).doesNotContain(SECRET);
         });
         assertThat(stub.instances(i -> true)).singleElement().satisfies(i -> assertThat(i.type).isEqualTo("g6.2xlarge"));
+    }
+
+    @Test
+    void aCacheSnapshotThatIsGoneDoesNotBlockTheLaunch() {
+        fleet.launch(request("ki-1", new CacheVolume("chat", 3, "snap-0deleted")));
+
+        assertThat(stub.calls("RunInstances")).hasSize(2);
+        Ec2Stub.Call second = stub.calls("RunInstances").get(1);
+        assertThat(second.params()).doesNotContainKey("BlockDeviceMapping.1.DeviceName").containsEntry("ClientToken", "ki-1-0");
+        assertThat(second.userData()).doesNotContain("mount ");
+        assertThat(stub.instances(i -> true)).hasSize(1);
     }
 
     @Test

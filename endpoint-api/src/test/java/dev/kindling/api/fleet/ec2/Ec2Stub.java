@@ -160,6 +160,14 @@ final class Ec2Stub implements AutoCloseable {
         subnetsWithoutCapacity.add(subnet);
     }
 
+    /** A completed snapshot, as a finished cache build leaves. */
+    synchronized String existingSnapshot() {
+        Snap s = new Snap("snap-" + hex(), "vol-gone", Map.of());
+        s.state = "completed";
+        snapshots.put(s.id, s);
+        return s.id;
+    }
+
     List<Call> calls(String action) {
         return calls.stream().filter(c -> c.action().equals(action)).toList();
     }
@@ -254,6 +262,12 @@ final class Ec2Stub implements AutoCloseable {
         if (subnet != null && subnetsWithoutCapacity.contains(subnet)) {
             throw new Ec2Error(500, "InsufficientInstanceCapacity", "We currently do not have sufficient "
                     + c.get("InstanceType") + " capacity in the Availability Zone of " + subnet + ".");
+        }
+        for (int b = 1; c.params().containsKey("BlockDeviceMapping." + b + ".DeviceName"); b++) {
+            String snapshot = c.get("BlockDeviceMapping." + b + ".Ebs.SnapshotId");
+            if (snapshot != null && !snapshots.containsKey(snapshot)) {
+                throw new Ec2Error(400, "InvalidSnapshot.NotFound", "The snapshot '" + snapshot + "' does not exist.");
+            }
         }
         boolean builder = "stop".equals(c.get("InstanceInitiatedShutdownBehavior"));
         Inst i = new Inst("i-" + hex(), c.get("InstanceType"), subnet, builder, c.tags("instance"));
