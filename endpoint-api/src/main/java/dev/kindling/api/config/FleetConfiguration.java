@@ -40,7 +40,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.web.reactive.function.client.WebClient;
 
-/** The fleet (local emulated instances), the reconciler and its loop. */
+/** The fleet (local emulated instances, unless kindling.fleet.provider=ec2), the reconciler and its loop. */
 @Configuration(proxyBeanMethods = false)
 public class FleetConfiguration {
 
@@ -58,7 +58,9 @@ public class FleetConfiguration {
         return EmbeddedS3.start(e.bindHost(), e.port(), e.dataDirectory());
     }
 
+    /** The local fleet, unless another provider is configured ({@link Ec2FleetConfiguration}). */
     @Bean(destroyMethod = "close")
+    @ConditionalOnProperty(name = "kindling.fleet.provider", havingValue = "local", matchIfMissing = true)
     LocalFleet localFleet(KindlingProperties properties, RegistryProperties registry, Environment environment,
                           ObjectProvider<EmbeddedS3> embeddedS3) {
         KindlingProperties.Local local = properties.fleet().local();
@@ -91,6 +93,7 @@ public class FleetConfiguration {
      * server, so their agents never heartbeat into a closed port.
      */
     @Bean
+    @ConditionalOnProperty(name = "kindling.fleet.provider", havingValue = "local", matchIfMissing = true)
     SmartLifecycle localFleetLifecycle(LocalFleet fleet) {
         return new SmartLifecycle() {
             private volatile boolean running;

@@ -25,6 +25,10 @@ public record KindlingProperties(
         reconciler.check(errors);
         fleet.check(errors);
         api.check(errors);
+        if ("ec2".equals(fleet.provider()) && api.controlPlaneUrl().isBlank()) {
+            errors.add("kindling.api.control-plane-url must be set with kindling.fleet.provider=ec2: EC2 instances "
+                    + "cannot reach the control plane on 127.0.0.1");
+        }
         database.check(errors);
         s3.check(errors);
         scaler.check(errors);
@@ -132,15 +136,84 @@ public record KindlingProperties(
     }
 
     /**
-     * @param provider which fleet launches instances: {@code local} (emulated instances in this JVM)
+     * @param provider which fleet launches instances: {@code local} (emulated instances in this JVM) or {@code ec2}
+     *        (EC2 instances from a launch template, endpoint caches as EBS snapshots)
      */
-    public record Fleet(@DefaultValue("local") String provider, @DefaultValue Local local) {
+    public record Fleet(@DefaultValue("local") String provider, @DefaultValue Local local, @DefaultValue Ec2 ec2) {
         void check(List<String> errors) {
-            if (!"local".equals(provider)) {
-                errors.add("kindling.fleet.provider must be 'local' (the EC2 provider comes with the infra issue), was '"
-                        + provider + "'");
+            if (!"local".equals(provider) && !"ec2".equals(provider)) {
+                errors.add("kindling.fleet.provider must be 'local' or 'ec2', was '" + provider + "'");
             }
             local.check(errors);
+            if ("ec2".equals(provider)) ec2.check(errors);
+        }
+    }
+
+    /**
+     * The EC2 fleet (with {@code kindling.fleet.provider=ec2}). Instances start from a launch template (AMI with
+     * Java 21+, instance profile allowed to pull from ECR and read the model buckets); user data installs and starts
+     * the agent. Endpoint caches are EBS snapshots, filled by a builder instance and attached to every launch.
+     * {@code kindling.api.control-plane-url} must be set to an address the instances reach.
+     *
+     * @param region AWS region of instances and snapshots
+     * @param endpointOverride an EC2-compatible endpoint instead of AWS's (tests); empty: AWS
+     * @param launchTemplateId the launch template by id (wins over the name)
+     * @param launchTemplateName the launch template by name
+     * @param launchTemplateVersion a version number, {@code $Default} or {@code $Latest}
+     * @param subnetIds subnets to launch into, tried in turn when one lacks capacity; empty: the template's
+     * @param securityGroupIds security groups of launched instances; empty: the template's
+     * @param builderInstanceType EC2 type of cache builders (network-heavy, no accelerator)
+     * @param cacheVolumeSizeGib size of a cache volume (gp3); must hold every image and model of an endpoint
+     * @param agentJarUrl where user data downloads the agent ({@code https://} or {@code s3://}); empty: the AMI
+     *        has it at {@code /opt/kindling/kindling-agent.jar}
+     * @param pollIntervalMillis time between two polls of a builder, a snapshot or a console
+     * @param builderTimeoutSeconds a builder not stopped by then is terminated and the build fails
+     * @param snapshotTimeoutSeconds a snapshot not complete by then is deleted and the build fails
+     * @param consoleTimeoutSeconds longest wait for a stopped builder's console to show its result
+     * @param callTimeoutMillis longest one EC2 API call may take
+     * @param callAttempts attempts per EC2 call when EC2 throttles or fails
+     * @param retryBackoffMillis first pause between attempts (doubling, with jitter)
+     */
+    public record Ec2(
+            @DefaultValue("us-east-1") String region,
+            @DefaultValue("") String endpointOverride,
+            @DefaultValue("") String launchTemplateId,
+            @DefaultValue("") String launchTemplateName,
+            @DefaultValue("$Default") String launchTemplateVersion,
+            @DefaultValue List<String> subnetIds,
+            @DefaultValue List<String> securityGroupIds,
+            @DefaultValue("c6in.large") String builderInstanceType,
+            @DefaultValue("100") int cacheVolumeSizeGib,
+            @DefaultValue("") String agentJarUrl,
+            @DefaultValue("5000") long pollIntervalMillis,
+            @DefaultValue("1800") long builderTimeoutSeconds,
+            @DefaultValue("3600") long snapshotTimeoutSeconds,
+            @DefaultValue("300") long consoleTimeoutSeconds,
+            @DefaultValue("30000") long callTimeoutMillis,
+            @DefaultValue("5") int callAttempts,
+            @DefaultValue("200") long retryBackoffMillis) {
+
+        void check(List<String> errors) {
+            if (region.isBlank()) errors.add("kindling.fleet.ec2.region must not be empty");
+            if (!endpointOverride.isBlank() && !endpointOverride.startsWith("http://") && !endpointOverride.startsWith("https://")) {
+                errors.add("kindling.fleet.ec2.endpoint-override must be an http(s) URL, was '" + endpointOverride + "'");
+            }
+            if (launchTemplateId.isBlank() && launchTemplateName.isBlank()) {
+                errors.add("kindling.fleet.ec2.launch-template-id or kindling.fleet.ec2.launch-template-name must be set");
+            }
+            if (builderInstanceType.isBlank()) errors.add("kindling.fleet.ec2.builder-instance-type must not be empty");
+            if (!agentJarUrl.isBlank() && !agentJarUrl.matches("(https?|s3)://.+")) {
+                errors.add("kindling.fleet.ec2.agent-jar-url must be an https://, http:// or s3:// URL, was '"
+                        + agentJarUrl + "'");
+            }
+            range(errors, "kindling.fleet.ec2.cache-volume-size-gib", cacheVolumeSizeGib, 1, 16_384);
+            range(errors, "kindling.fleet.ec2.poll-interval-millis", pollIntervalMillis, 1, 600_000);
+            range(errors, "kindling.fleet.ec2.builder-timeout-seconds", builderTimeoutSeconds, 1, 86_400);
+            range(errors, "kindling.fleet.ec2.snapshot-timeout-seconds", snapshotTimeoutSeconds, 1, 86_400);
+            range(errors, "kindling.fleet.ec2.console-timeout-seconds", consoleTimeoutSeconds, 1, 3600);
+            range(errors, "kindling.fleet.ec2.call-timeout-millis", callTimeoutMillis, 100, 600_000);
+            range(errors, "kindling.fleet.ec2.call-attempts", callAttempts, 1, 20);
+            range(errors, "kindling.fleet.ec2.retry-backoff-millis", retryBackoffMillis, 1, 60_000);
         }
     }
 

@@ -37,6 +37,52 @@ class KindlingPropertiesTest {
         assertThat(p.api().defaultMaxResults()).isEqualTo(10);
     }
 
+    @Test
+    void ec2Defaults() {
+        KindlingProperties.Ec2 ec2 = bind(Map.of()).fleet().ec2();
+        assertThat(ec2.region()).isEqualTo("us-east-1");
+        assertThat(ec2.launchTemplateVersion()).isEqualTo("$Default");
+        assertThat(ec2.subnetIds()).isEmpty();
+        assertThat(ec2.builderInstanceType()).isEqualTo("c6in.large");
+        assertThat(ec2.cacheVolumeSizeGib()).isEqualTo(100);
+        assertThat(ec2.pollIntervalMillis()).isEqualTo(5000);
+        assertThat(ec2.builderTimeoutSeconds()).isEqualTo(1800);
+        assertThat(ec2.snapshotTimeoutSeconds()).isEqualTo(3600);
+        assertThat(ec2.callAttempts()).isEqualTo(5);
+    }
+
+    @Test
+    void ec2ListsBindFromCommaSeparatedValues() {
+        KindlingProperties p = bind(Map.of("kindling.fleet.provider", "ec2", "kindling.api.control-plane-url",
+                "http://10.0.0.5:8080", "kindling.fleet.ec2.launch-template-id", "lt-1",
+                "kindling.fleet.ec2.subnet-ids", "subnet-a,subnet-b"));
+        assertThat(p.fleet().provider()).isEqualTo("ec2");
+        assertThat(p.fleet().ec2().subnetIds()).containsExactly("subnet-a", "subnet-b");
+    }
+
+    static Stream<Arguments> badEc2Values() {
+        return Stream.of(
+                Arguments.of("no launch template", "kindling.fleet.ec2.launch-template-id", ""),
+                Arguments.of("endpoint override not a URL", "kindling.fleet.ec2.endpoint-override", "ec2.local"),
+                Arguments.of("agent jar not a URL", "kindling.fleet.ec2.agent-jar-url", "/opt/agent.jar"),
+                Arguments.of("empty cache volume", "kindling.fleet.ec2.cache-volume-size-gib", "0"),
+                Arguments.of("no poll interval", "kindling.fleet.ec2.poll-interval-millis", "0"),
+                Arguments.of("builder timeout too long", "kindling.fleet.ec2.builder-timeout-seconds", "100000"),
+                Arguments.of("no attempts", "kindling.fleet.ec2.call-attempts", "0"),
+                Arguments.of("no control-plane URL", "kindling.api.control-plane-url", ""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badEc2Values")
+    void badEc2ValueNamesItsKey(String label, String key, String value) {
+        Map<String, String> values = new java.util.HashMap<>(Map.of("kindling.fleet.provider", "ec2",
+                "kindling.api.control-plane-url", "http://10.0.0.5:8080", "kindling.fleet.ec2.launch-template-id", "lt-1"));
+        values.put(key, value);
+
+        assertThatThrownBy(() -> bind(values)).rootCause().hasMessageContaining(key)
+                .hasMessageContaining("must");
+    }
+
     static Stream<Arguments> badValues() {
         return Stream.of(
                 Arguments.of("interval too short", "kindling.reconciler.interval-millis", "5"),
