@@ -121,6 +121,8 @@ public final class ReconcilePlanner {
         private final Map<String, Map<String, Long>> heldByInstance = new HashMap<>();
         /** Per variant, copies this pass could not place, and how many of each fit on one empty instance. */
         private final Map<String, List<int[]>> unplacedByVariant = new HashMap<>();
+        /** Per variant, why each component's copies found no room this pass, for the reason of a launch. */
+        private final Map<String, List<String>> noRoomByVariant = new HashMap<>();
         /** Per variant, instances this pass launches before managed scaling looks (they count as pending). */
         private final Map<String, Integer> launching = new HashMap<>();
         private final Duration instanceScaleInCooldown;
@@ -451,8 +453,10 @@ public final class ReconcilePlanner {
                 InstanceDecision d = InstanceScaling.decide(new VariantFleet(
                         v.variantName(), m.minInstanceCount(), m.maxInstanceCount(), instanceScaleInCooldown,
                         instancesNeeded == 0 ? 0 : unplaced, perInstance, fleet), now);
+                List<String> noRoom = noRoomByVariant.getOrDefault(v.variantName(), List.of());
+                String launchReason = noRoom.isEmpty() ? d.reason() : d.reason() + " (" + String.join("; ", noRoom) + ")";
                 for (int n = 0; n < d.launch(); n++) {
-                    out.add(new LaunchInstance(endpoint, v.variantName(), v.instanceType(), d.reason()));
+                    out.add(new LaunchInstance(endpoint, v.variantName(), v.instanceType(), launchReason));
                 }
                 Map<String, Instance> byId = instances.stream().collect(Collectors.toMap(Instance::id, i -> i));
                 for (String id : d.release()) {
@@ -492,6 +496,10 @@ public final class ReconcilePlanner {
                 }
             }
             CopyPlacement.Result result = CopyPlacement.place(slots, c.name(), need, artifacts(c), count);
+            if (result.shortfall() != null) {
+                noRoomByVariant.computeIfAbsent(variant.variantName(), k -> new ArrayList<>())
+                        .add(c.name() + ": " + result.shortfall().reason());
+            }
             for (int n = 0; n < result.instanceIds().size(); n++) {
                 String instanceId = result.instanceIds().get(n);
                 PlacementExplanation why = result.explanations().get(n);

@@ -151,10 +151,12 @@ class WarmPlacementPlanTest {
         Instance full = instance("a", "ml.g5.xlarge", 0, holds(IMAGE, MODEL));
         List<Copy> copies = List.of(copy("c1", "ic", "a", CopyStatus.InService, T0));
 
-        // The one instance is full: nothing is placed, an instance is launched.
+        // The one instance is full: nothing is placed, an instance is launched, and the launch says why.
         List<Action> first = plan("ml.g5.xlarge", managed, List.of(component("ic", 2)), List.of(full), copies);
         assertThat(placed(first)).isEmpty();
-        assertThat(first).filteredOn(a -> a instanceof Action.LaunchInstance).hasSize(1);
+        assertThat(first).filteredOn(a -> a instanceof Action.LaunchInstance).singleElement()
+                .satisfies(a -> assertThat(((Action.LaunchInstance) a).reason())
+                        .endsWith("(ic: the only instance has no room for it (it needs 1 accelerators, 1.0 CPU cores, 1024 MiB))"));
 
         // It registered (in service, never idle, no copies): the copy lands there, and the reason says why.
         Instance fresh = new Instance("b", "ep", "AllTraffic", "ml.g5.xlarge", InstanceStatus.InService, "http://b", null,
