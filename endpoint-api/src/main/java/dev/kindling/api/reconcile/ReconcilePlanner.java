@@ -1,6 +1,7 @@
 package dev.kindling.api.reconcile;
 
 import dev.kindling.api.fleet.InstanceTypeCatalog;
+import dev.kindling.api.model.InventoryJson;
 import dev.kindling.api.reconcile.Action.DeleteComponent;
 import dev.kindling.api.reconcile.Action.DeleteCopy;
 import dev.kindling.api.reconcile.Action.DeleteEndpoint;
@@ -10,7 +11,6 @@ import dev.kindling.api.reconcile.Action.SetComponentStatus;
 import dev.kindling.api.reconcile.Action.SetEndpointStatus;
 import dev.kindling.api.reconcile.Action.StopCopy;
 import dev.kindling.api.reconcile.Action.TerminateInstance;
-import dev.kindling.api.model.InventoryJson;
 import dev.kindling.cache.placement.CopyArtifacts;
 import dev.kindling.cache.placement.CopyPlacement;
 import dev.kindling.cache.placement.InstanceSlot;
