@@ -2,6 +2,7 @@ package dev.kindling.db.store;
 
 import dev.kindling.db.model.Copy;
 import dev.kindling.db.model.CopyStatus;
+import dev.kindling.db.model.PlacedCopy;
 import io.r2dbc.spi.Row;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -14,6 +15,8 @@ public final class CopyStore {
 
     private static final String SELECT = "select id, component_name, instance_id, spec_revision, accelerators, cpu_millis, "
             + "memory_mb, status, model_server_url, failure_reason, created_at, ready_at, startup::text as startup from copies";
+
+    private static final String SELECT_PLACED = SELECT.replace(" from copies", ", placement::text as placement from copies");
 
     private final DatabaseClient db;
 
@@ -34,6 +37,30 @@ public final class CopyStore {
                 .bind("revision", c.specRevision()).bind("acc", c.accelerators()).bind("cpu", c.cpuMillis())
                 .bind("mem", c.memoryMb()).bind("status", c.status().name()).bind("created", Sql.ts(c.createdAt()))
                 .then();
+    }
+
+    /**
+     * Inserts a copy with why it went there ({@code placementJson}, null when not known), placed for a scale-out
+     * ({@code scalingEventId}) or for no event (null).
+     */
+    public Mono<Void> insert(Copy c, String scalingEventId, String placementJson) {
+        var spec = db.sql("insert into copies (id, component_name, instance_id, spec_revision, accelerators, cpu_millis, "
+                + "memory_mb, status, created_at, scaling_event_id, placement) values (:id, :component, :instance, "
+                + ":revision, :acc, :cpu, :mem, :status, :created, :event, cast(:placement as jsonb))");
+        spec = Sql.bind(spec, "event", scalingEventId, String.class);
+        spec = Sql.bind(spec, "placement", placementJson, String.class);
+        return spec.bind("id", c.id()).bind("component", c.componentName()).bind("instance", c.instanceId())
+                .bind("revision", c.specRevision()).bind("acc", c.accelerators()).bind("cpu", c.cpuMillis())
+                .bind("mem", c.memoryMb()).bind("status", c.status().name()).bind("created", Sql.ts(c.createdAt()))
+                .then();
+    }
+
+    /** A page of one component's copies, by id, each with its placement explanation. */
+    public Mono<Page<PlacedCopy>> listPlacements(String component, ListQuery query) {
+        ListQuery ofComponent = new ListQuery(query.nameContains(), query.statusEquals(), component, query.afterName(),
+                query.maxResults());
+        return Sql.list(db, SELECT_PLACED, "copies", "id", "component_name", ofComponent,
+                row -> new PlacedCopy(map(row), row.get("placement", String.class)), p -> p.copy().id());
     }
 
     public Flux<Copy> findAll() {

@@ -13,7 +13,8 @@ import reactor.core.publisher.Mono;
 public final class InstanceStore {
 
     private static final String SELECT = "select id, endpoint_name, variant_name, instance_type, status, agent_url, "
-            + "failure_reason, launched_at, registered_at, last_heartbeat_at, terminated_at, idle_since, cached_bytes from instances";
+            + "failure_reason, launched_at, registered_at, last_heartbeat_at, terminated_at, idle_since, cached_bytes, "
+            + "inventory::text as inventory from instances";
 
     private final DatabaseClient db;
 
@@ -77,6 +78,18 @@ public final class InstanceStore {
                 .bind("now", Sql.ts(now)).bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
     }
 
+    /**
+     * Records a heartbeat, the bytes its agent keeps cached and what they are ({@code inventoryJson}: agent protocol
+     * CacheInventory as JSON). A null value means the agent did not say: the last one stays.
+     */
+    public Mono<Boolean> heartbeat(String id, Instant now, Long cachedBytes, String inventoryJson) {
+        var spec = db.sql("update instances set last_heartbeat_at = :now, cached_bytes = coalesce(:cached, cached_bytes), "
+                + "inventory = coalesce(cast(:inventory as jsonb), inventory) where id = :id and status = 'InService'");
+        spec = Sql.bind(spec, "cached", cachedBytes, Long.class);
+        spec = Sql.bind(spec, "inventory", inventoryJson, String.class);
+        return spec.bind("now", Sql.ts(now)).bind("id", id).fetch().rowsUpdated().map(n -> n == 1);
+    }
+
     /** Marks since when an instance holds no copies, or (null) that it holds some again. */
     public Mono<Boolean> setIdleSince(String id, Instant since) {
         return Sql.bind(db.sql("update instances set idle_since = :since where id = :id"), "since", Sql.ts(since),
@@ -109,6 +122,7 @@ public final class InstanceStore {
                 InstanceStatus.valueOf(row.get("status", String.class)), row.get("agent_url", String.class),
                 row.get("failure_reason", String.class), Sql.instant(row, "launched_at"),
                 Sql.instant(row, "registered_at"), Sql.instant(row, "last_heartbeat_at"),
-                Sql.instant(row, "terminated_at"), Sql.instant(row, "idle_since"), row.get("cached_bytes", Long.class));
+                Sql.instant(row, "terminated_at"), Sql.instant(row, "idle_since"), row.get("cached_bytes", Long.class),
+                row.get("inventory", String.class));
     }
 }

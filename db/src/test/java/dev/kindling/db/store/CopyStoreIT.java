@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kindling.db.model.Copy;
 import dev.kindling.db.model.CopyStatus;
 import dev.kindling.db.model.InstanceStatus;
+import dev.kindling.db.model.PlacedCopy;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.dao.DataIntegrityViolationException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Copies: placed by the reconciler, reported by their agent. Agent reports lag the control plane's decisions, so a
@@ -21,6 +24,8 @@ import org.springframework.dao.DataIntegrityViolationException;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CopyStoreIT {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private StoreFixture f;
 
@@ -195,5 +200,31 @@ class CopyStoreIT {
         assertThat(f.copies.findByComponent("ic-doomed").collectList().block()).isEmpty();
         assertThat(f.copy("kc-doomed-1")).isNull();
         assertThat(f.copy("kc-survivor")).isNotNull();
+    }
+
+    @Test
+    void placementsAreStoredWithTheCopyAndListedInPagesOfOneComponent() {
+        f.component("ic-placed", "ep");
+        String why = "{\"reason\":\"holds 177 MB of the 337 MB this copy needs\",\"candidates\":[{\"instanceId\":\"ki-2\",\"rank\":1}]}";
+        for (String id : List.of("kc-pl-1", "kc-pl-2", "kc-pl-3")) {
+            f.copies.insert(new Copy(id, "ic-placed", "ki-2", 1, 1, 2500, 4096, CopyStatus.Pending, null, null, T0, null,
+                    null), null, why).block();
+        }
+        // Placed the old way: no explanation recorded.
+        f.copies.insert(new Copy("kc-pl-4", "ic-placed", "ki-1", 1, 1, 2500, 4096, CopyStatus.Pending, null, null, T0,
+                null, null)).block();
+        f.copy("kc-pl-other", "ic", "ki-1", CopyStatus.Pending);
+
+        Page<PlacedCopy> first = f.copies.listPlacements("ic-placed", new ListQuery(null, null, null, null, 3)).block();
+        assertThat(first.items()).extracting(p -> p.copy().id()).containsExactly("kc-pl-1", "kc-pl-2", "kc-pl-3");
+        assertThat(first.items()).allSatisfy(p -> assertThat(JSON.readTree(p.placementJson())).isEqualTo(JSON.readTree(why)));
+        assertThat(first.items().getFirst().copy()).isEqualTo(f.copy("kc-pl-1"));
+        assertThat(first.nextToken()).isNotNull();
+
+        Page<PlacedCopy> rest = f.copies.listPlacements("ic-placed",
+                new ListQuery(null, null, null, ListQuery.decodeToken(first.nextToken()), 3)).block();
+        assertThat(rest.items()).extracting(p -> p.copy().id()).containsExactly("kc-pl-4");
+        assertThat(rest.items().getFirst().placementJson()).isNull();
+        assertThat(rest.nextToken()).isNull();
     }
 }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.dao.DataIntegrityViolationException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Instances: the reconciler launches and terminates them, their agents register and heartbeat. An agent's
@@ -21,6 +22,8 @@ import org.springframework.dao.DataIntegrityViolationException;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InstanceStoreIT {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private StoreFixture f;
 
@@ -108,6 +111,30 @@ class InstanceStoreIT {
         assertThat(f.instances.heartbeat(id, T0.plusSeconds(10)).block()).isEqualTo(accepted);
 
         assertThat(f.instances.find(id).block().lastHeartbeatAt()).isEqualTo(accepted ? T0.plusSeconds(10) : null);
+    }
+
+    @Test
+    void aHeartbeatStoresWhatTheInstanceHoldsAndOneThatDoesNotSayKeepsIt() {
+        f.instance("ki-inv", "ep", InstanceStatus.InService);
+        String inventory = "{\"images\":[{\"source\":\"repo/m:1\",\"bytes\":177000000}],\"models\":[]}";
+
+        assertThat(f.instances.heartbeat("ki-inv", T0.plusSeconds(1), 177_000_000L, inventory).block()).isTrue();
+        Instance stored = f.instances.find("ki-inv").block();
+        assertThat(JSON.readTree(stored.inventoryJson())).isEqualTo(JSON.readTree(inventory));
+        assertThat(stored.cachedBytes()).isEqualTo(177_000_000L);
+
+        assertThat(f.instances.heartbeat("ki-inv", T0.plusSeconds(2), null, null).block()).isTrue();
+        Instance kept = f.instances.find("ki-inv").block();
+        assertThat(JSON.readTree(kept.inventoryJson())).isEqualTo(JSON.readTree(inventory));
+        assertThat(kept.lastHeartbeatAt()).isEqualTo(T0.plusSeconds(2));
+
+        String emptied = "{\"images\":[],\"models\":[]}";
+        assertThat(f.instances.heartbeat("ki-inv", T0.plusSeconds(3), 0L, emptied).block()).isTrue();
+        assertThat(JSON.readTree(f.instances.find("ki-inv").block().inventoryJson())).isEqualTo(JSON.readTree(emptied));
+
+        f.instance("ki-inv-gone", "ep", InstanceStatus.Terminating);
+        assertThat(f.instances.heartbeat("ki-inv-gone", T0.plusSeconds(1), 1L, inventory).block()).isFalse();
+        assertThat(f.instances.find("ki-inv-gone").block().inventoryJson()).isNull();
     }
 
     @Test

@@ -45,6 +45,43 @@ public final class Views {
                            String status, ResourcesView resources, String modelServerUrl, String failureReason,
                            Instant createdAt, Instant readyAt, CopyStartup startup) {}
 
+    /**
+     * Why a copy went where it went (from {@code GET /v1/inference-components/{name}/placements}): the reason and the
+     * candidates placement ranked, as recorded when the copy was placed, and which cache tier served each blob of its
+     * image and each object of its model, as its agent reported the start.
+     *
+     * @param reason the choice in one sentence; null for a copy placed before placements were recorded
+     * @param note what is missing and why (a placement not recorded), or null
+     * @param neededBytes image and model bytes the copy needs, when known at placement
+     * @param blobs one entry per image blob and model object, in the order the agent resolved them
+     * @param tierTotals per artifact and tier: blobs or objects served, their bytes and seconds
+     */
+    public record CopyPlacementView(String copyId, String instanceId, String status, Instant placedAt, String reason,
+                                    String note, Long neededBytes, List<PlacementCandidateView> candidates,
+                                    List<BlobTierView> blobs, List<TierTotalView> tierTotals) {}
+
+    /**
+     * One instance placement looked at for a copy, before the copy was placed.
+     *
+     * @param whyNot which resources were short (or over-committed), null when the copy fitted
+     * @param warmBytes bytes of the copy's image and model the instance already held
+     * @param rank 1 for the best of those that fitted; null for one that did not fit
+     */
+    public record PlacementCandidateView(String instanceId, boolean fits, String whyNot, ResourcesView free,
+                                         long warmBytes, int copiesOfComponent, Integer rank) {}
+
+    /** The tier that served one image blob ({@code sha256:...}) or model object (its S3 URI). */
+    public record BlobTierView(String artifact, String id, String tier, long bytes, double seconds) {}
+
+    /**
+     * What one tier served of a copy's image or model.
+     *
+     * @param blobs blobs or objects served
+     * @param seconds the tier's times for each of them, summed (they overlap: blobs are fetched in parallel); null when
+     *                the agent reported no per-blob times
+     */
+    public record TierTotalView(String artifact, String tier, int blobs, long bytes, Double seconds) {}
+
     public record InstanceView(String instanceId, String endpointName, String variantName, String instanceType,
                                String status, ResourcesView capacity, ResourcesView allocated, List<String> copyIds,
                                String agentUrl, String failureReason, Instant launchedAt, Instant registeredAt,

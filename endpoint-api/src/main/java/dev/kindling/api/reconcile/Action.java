@@ -1,5 +1,6 @@
 package dev.kindling.api.reconcile;
 
+import dev.kindling.cache.placement.PlacementExplanation;
 import dev.kindling.cache.placement.Resources;
 import dev.kindling.db.model.ComponentStatus;
 import dev.kindling.db.model.Endpoint;
@@ -22,8 +23,16 @@ public sealed interface Action {
     /** Terminate an instance and forget the copies it ran. */
     record TerminateInstance(String instanceId, String endpointName, String reason) implements Action {}
 
-    /** Put a new copy of a component on an instance, holding {@code resources} there. */
-    record PlaceCopy(String componentName, String instanceId, long specRevision, Resources resources) implements Action {}
+    /**
+     * Put a new copy of a component on an instance, holding {@code resources} there; {@code explanation} says why
+     * there (null when not known), and is kept with the copy.
+     */
+    record PlaceCopy(String componentName, String instanceId, long specRevision, Resources resources,
+                     PlacementExplanation explanation) implements Action {
+        public PlaceCopy(String componentName, String instanceId, long specRevision, Resources resources) {
+            this(componentName, instanceId, specRevision, resources, null);
+        }
+    }
 
     /** Ask the copy's agent to stop it. */
     record StopCopy(String copyId, String componentName, String instanceId, String reason) implements Action {}

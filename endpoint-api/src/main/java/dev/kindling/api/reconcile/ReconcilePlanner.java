@@ -1,6 +1,7 @@
 package dev.kindling.api.reconcile;
 
 import dev.kindling.api.fleet.InstanceTypeCatalog;
+import dev.kindling.api.model.InventoryJson;
 import dev.kindling.api.reconcile.Action.DeleteComponent;
 import dev.kindling.api.reconcile.Action.DeleteCopy;
 import dev.kindling.api.reconcile.Action.DeleteEndpoint;
@@ -10,8 +11,10 @@ import dev.kindling.api.reconcile.Action.SetComponentStatus;
 import dev.kindling.api.reconcile.Action.SetEndpointStatus;
 import dev.kindling.api.reconcile.Action.StopCopy;
 import dev.kindling.api.reconcile.Action.TerminateInstance;
+import dev.kindling.cache.placement.CopyArtifacts;
 import dev.kindling.cache.placement.CopyPlacement;
 import dev.kindling.cache.placement.InstanceSlot;
+import dev.kindling.cache.placement.PlacementExplanation;
 import dev.kindling.cache.placement.Resources;
 import dev.kindling.db.model.ComponentStatus;
 import dev.kindling.db.model.ComputeRequirements;
@@ -42,8 +45,10 @@ import java.util.stream.Collectors;
 
 /**
  * Decides what the fleet must do to match what users asked for: keeps each variant's instance count, replaces
- * instances that stop heartbeating or never register, places each desired copy where it fits, stops surplus and
- * outdated copies, and moves endpoint and component statuses. Pure: the snapshot and {@code now} in, actions out.
+ * instances that stop heartbeating or never register, places each desired copy where it fits (on the instance
+ * already holding most of its image and model first, with the reason recorded), stops surplus copies (on the
+ * coldest instances first) and outdated ones, and moves endpoint and component statuses. Pure: the snapshot and
+ * {@code now} in, actions out.
  */
 public final class ReconcilePlanner {
 
@@ -90,6 +95,11 @@ public final class ReconcilePlanner {
         return n;
     }
 
+    /** What a copy of a component needs on disk: its image, by the reference the agent is given, and its model. */
+    static CopyArtifacts artifacts(InferenceComponent c) {
+        return new CopyArtifacts(c.specification().container().image(), c.specification().container().artifactUrl());
+    }
+
     /** Resources one copy of a component holds on its instance: the minimum memory is what is reserved. */
     public static Resources copyResources(ComputeRequirements c) {
         return Resources.of(c.numberOfAcceleratorDevicesRequired(), c.numberOfCpuCoresRequired(), c.minMemoryRequiredInMb());
@@ -107,8 +117,12 @@ public final class ReconcilePlanner {
         /** Resources held on each usable instance, updated as this pass places copies. */
         private final Map<String, Resources> allocated = new HashMap<>();
         private final Map<String, Map<String, Integer>> placedByInstance = new HashMap<>();
+        /** What each instance holds (image reference or artifact URL to bytes), from its last heartbeat. */
+        private final Map<String, Map<String, Long>> heldByInstance = new HashMap<>();
         /** Per variant, copies this pass could not place, and how many of each fit on one empty instance. */
         private final Map<String, List<int[]>> unplacedByVariant = new HashMap<>();
+        /** Per variant, why each component's copies found no room this pass, for the reason of a launch. */
+        private final Map<String, List<String>> noRoomByVariant = new HashMap<>();
         /** Per variant, instances this pass launches before managed scaling looks (they count as pending). */
         private final Map<String, Integer> launching = new HashMap<>();
         private final Duration instanceScaleInCooldown;
@@ -121,6 +135,9 @@ public final class ReconcilePlanner {
             this.config = config;
             this.components = components.stream().sorted(Comparator.comparing(InferenceComponent::name)).toList();
             this.instances = instances.stream().sorted(Comparator.comparing(Instance::id)).toList();
+            for (Instance i : this.instances) {
+                heldByInstance.put(i.id(), InventoryJson.heldBytes(i.inventoryJson()));
+            }
             this.copiesByComponent = copiesByComponent;
             this.now = now;
             this.out = out;
@@ -355,10 +372,16 @@ public final class ReconcilePlanner {
                     old.remove(oldest);
                 }
             } else if (current.size() > desired) {
-                // Not yet serving first; then from the instance holding the fewest copies, so instances empty out and
-                // managed instance scaling can release them; then the newest.
+                // From the coldest instance first (fewest bytes of this component's image and model, then fewest
+                // cached bytes in all), so warm caches stay in use and the coldest instances empty out for managed
+                // instance scaling to release; then not yet serving first; then from the instance holding the fewest
+                // copies; then the newest.
+                CopyArtifacts artifacts = artifacts(c);
+                Map<String, Long> cachedBytes = instances.stream().collect(Collectors.toMap(Instance::id, Instance::cachedBytes));
                 current.stream()
-                        .sorted(Comparator.comparing((Copy x) -> x.status() == CopyStatus.InService)
+                        .sorted(Comparator.comparingLong((Copy x) -> warmBytes(x.instanceId(), artifacts))
+                                .thenComparingLong(x -> cachedBytes.getOrDefault(x.instanceId(), 0L))
+                                .thenComparing((Copy x) -> x.status() == CopyStatus.InService)
                                 .thenComparingInt((Copy x) -> copiesHeldOn(x.instanceId()))
                                 .thenComparing(Copy::createdAt, Comparator.reverseOrder()))
                         .limit(current.size() - desired)
@@ -430,8 +453,10 @@ public final class ReconcilePlanner {
                 InstanceDecision d = InstanceScaling.decide(new VariantFleet(
                         v.variantName(), m.minInstanceCount(), m.maxInstanceCount(), instanceScaleInCooldown,
                         instancesNeeded == 0 ? 0 : unplaced, perInstance, fleet), now);
+                List<String> noRoom = noRoomByVariant.getOrDefault(v.variantName(), List.of());
+                String launchReason = noRoom.isEmpty() ? d.reason() : d.reason() + " (" + String.join("; ", noRoom) + ")";
                 for (int n = 0; n < d.launch(); n++) {
-                    out.add(new LaunchInstance(endpoint, v.variantName(), v.instanceType(), d.reason()));
+                    out.add(new LaunchInstance(endpoint, v.variantName(), v.instanceType(), launchReason));
                 }
                 Map<String, Instance> byId = instances.stream().collect(Collectors.toMap(Instance::id, i -> i));
                 for (String id : d.release()) {
@@ -454,23 +479,66 @@ public final class ReconcilePlanner {
             }
         }
 
-        /** Places {@code count} copies on the variant's in-service instances; returns how many found no room. */
+        /**
+         * Places {@code count} copies on the variant's in-service instances, warm ones first, each with why it went
+         * there; returns how many found no room.
+         */
         private int place(InferenceComponent c, ProductionVariant variant, int count) {
             Resources need = copyResources(c.specification().computeResourceRequirements());
             Resources capacity = catalog.get(variant.instanceType()).capacity();
             List<InstanceSlot> slots = new ArrayList<>();
+            Map<String, Instance> byId = new HashMap<>();
             for (Instance i : instances) {
                 if (usable(i, variant) && allocated.containsKey(i.id())) {
-                    slots.add(new InstanceSlot(i.id(), capacity, allocated.get(i.id()), placedByInstance.get(i.id())));
+                    slots.add(new InstanceSlot(i.id(), capacity, allocated.get(i.id()), placedByInstance.get(i.id()),
+                            heldByInstance.get(i.id())));
+                    byId.put(i.id(), i);
                 }
             }
-            CopyPlacement.Result result = CopyPlacement.place(slots, c.name(), need, count);
-            for (String instanceId : result.instanceIds()) {
-                out.add(new PlaceCopy(c.name(), instanceId, c.specRevision(), need));
+            CopyPlacement.Result result = CopyPlacement.place(slots, c.name(), need, artifacts(c), count);
+            if (result.shortfall() != null) {
+                noRoomByVariant.computeIfAbsent(variant.variantName(), k -> new ArrayList<>())
+                        .add(c.name() + ": " + result.shortfall().reason());
+            }
+            for (int n = 0; n < result.instanceIds().size(); n++) {
+                String instanceId = result.instanceIds().get(n);
+                PlacementExplanation why = result.explanations().get(n);
+                out.add(new PlaceCopy(c.name(), instanceId, c.specRevision(), need, launchedFor(why, byId)));
                 allocated.merge(instanceId, need, Resources::plus);
                 placedByInstance.get(instanceId).merge(c.name(), 1, Integer::sum);
             }
             return result.unplaced();
+        }
+
+        /**
+         * Says so when a copy lands on a new instance that was launched because the instances running before had no
+         * room: on an endpoint in service, only copies that found no room (or a lost instance's copies) launch one.
+         */
+        private PlacementExplanation launchedFor(PlacementExplanation why, Map<String, Instance> candidates) {
+            if (endpoint.status() != EndpointStatus.InService || !isNew(candidates.get(why.instanceId()))) return why;
+            int before = 0;
+            for (PlacementExplanation.Candidate x : why.candidates()) {
+                if (isNew(candidates.get(x.instanceId()))) continue;
+                if (x.fits()) return why;
+                before++;
+            }
+            return why.withReason("on a new instance launched for it: " + switch (before) {
+                case 0 -> "no instance was in service before it";
+                case 1 -> "the instance running before had no room";
+                default -> "none of the " + before + " instances running before had room";
+            });
+        }
+
+        /** In service and never held a copy: it registered since the last pass that could place on it. */
+        private boolean isNew(Instance i) {
+            return i != null && i.status() == InstanceStatus.InService && i.idleSince() == null && copiesOn(i) == 0;
+        }
+
+        /** Bytes of a component's image and model that an instance holds. */
+        private long warmBytes(String instanceId, CopyArtifacts artifacts) {
+            Map<String, Long> held = heldByInstance.getOrDefault(instanceId, Map.of());
+            return (artifacts.image() == null ? 0 : held.getOrDefault(artifacts.image(), 0L))
+                    + (artifacts.artifactUrl() == null ? 0 : held.getOrDefault(artifacts.artifactUrl(), 0L));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.kindling.api.reconcile;
 
 import dev.kindling.api.fleet.FleetProvider;
 import dev.kindling.api.fleet.InstanceTypeCatalog;
+import dev.kindling.api.model.PlacementJson;
 import dev.kindling.api.reconcile.Action.DeleteComponent;
 import dev.kindling.api.reconcile.Action.DeleteCopy;
 import dev.kindling.api.reconcile.Action.DeleteEndpoint;
@@ -131,11 +132,13 @@ public final class Reconciler {
                 String event = links.forCopy(a.componentName());
                 copies.insert(new Copy(id, a.componentName(), a.instanceId(), a.specRevision(),
                         a.resources().accelerators(), a.resources().cpuMillis(), a.resources().memoryMb(),
-                        CopyStatus.Pending, null, null, now, null, null), event).block(DB_TIMEOUT);
+                        CopyStatus.Pending, null, null, now, null, null), event, PlacementJson.write(a.explanation()))
+                        .block(DB_TIMEOUT);
                 toNudge.add(a.instanceId());
                 log.atInfo().addKeyValue("component", a.componentName()).addKeyValue("copy", id)
                         .addKeyValue("instance", a.instanceId()).addKeyValue("resources", a.resources())
-                        .addKeyValue("scalingEvent", event).log("Copy placed");
+                        .addKeyValue("scalingEvent", event)
+                        .log("Copy placed: {}", a.explanation() == null ? "" : a.explanation().reason());
             }
             case StopCopy a -> {
                 copies.markStopping(a.copyId()).block(DB_TIMEOUT);

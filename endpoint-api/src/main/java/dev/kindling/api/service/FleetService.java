@@ -8,6 +8,7 @@ import dev.kindling.agent.protocol.HeartbeatResponse;
 import dev.kindling.agent.protocol.Registration;
 import dev.kindling.api.fleet.InstanceType;
 import dev.kindling.api.fleet.InstanceTypeCatalog;
+import dev.kindling.api.model.InventoryJson;
 import dev.kindling.api.model.StartupJson;
 import dev.kindling.api.model.Views.InstanceTypeView;
 import dev.kindling.api.model.Views.InstanceView;
@@ -129,7 +130,7 @@ public class FleetService {
      */
     public Mono<HeartbeatResponse> heartbeat(String instanceId, Heartbeat hb) {
         Instant now = clock.instant();
-        return instances.heartbeat(instanceId, now, hb.cachedBytes())
+        return instances.heartbeat(instanceId, now, hb.cachedBytes(), InventoryJson.write(hb.inventory()))
                 .flatMap(ok -> ok ? copies.findByInstance(instanceId).collectList()
                         : Mono.error(ApiException.notFound("live instance", instanceId)))
                 .flatMap(known -> {
