@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -65,6 +66,8 @@ public final class InstanceAgent implements AutoCloseable {
     private final InstanceCaches caches;
     /** The endpoint caches granted now; its peer token is what peers must present. */
     private final AtomicReference<CacheGrant> grant = new AtomicReference<>();
+    /** The endpoint of the last grant refused, so the refusal is logged once. */
+    private volatile String refusedGrantFor;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object beatLock = new Object();
 
@@ -216,14 +219,19 @@ public final class InstanceAgent implements AutoCloseable {
      */
     private void grant(CacheGrant granted) {
         if (granted != null && (settings.endpointName() == null || !settings.endpointName().equals(granted.endpointName()))) {
-            log.atWarn().addKeyValue("instance", settings.instanceId()).addKeyValue("endpoint", settings.endpointName())
-                    .addKeyValue("grantedEndpoint", granted.endpointName())
-                    .log("Refusing a cache grant for another endpoint than this instance serves");
+            if (!Objects.equals(refusedGrantFor, granted.endpointName())) { // once, not every heartbeat
+                log.atWarn().addKeyValue("instance", settings.instanceId()).addKeyValue("endpoint", settings.endpointName())
+                        .addKeyValue("grantedEndpoint", granted.endpointName())
+                        .log("Refusing a cache grant for another endpoint than this instance serves");
+            }
+            refusedGrantFor = granted.endpointName();
             granted = null;
+        } else {
+            refusedGrantFor = null;
         }
         CacheGrant before = grant.getAndSet(granted);
         caches.granted(granted);
-        if (!java.util.Objects.equals(before, granted)) {
+        if (!Objects.equals(before, granted)) {
             // Never the peer token: it opens the endpoint's instances to each other.
             log.atInfo().addKeyValue("instance", settings.instanceId()).addKeyValue("endpoint", settings.endpointName())
                     .addKeyValue("generation", granted == null ? null : granted.generation())
