@@ -31,5 +31,16 @@ public record AgentSettings(String instanceId, String instanceType, URI controlP
             throw new IllegalArgumentException("heartbeatInterval must be positive");
         }
         if (dataPath == null) throw new IllegalArgumentException("dataPath is required");
+        if (instanceSecret != null && instanceSecret.isBlank()) instanceSecret = null;
+        if (endpointName != null && endpointName.isBlank()) endpointName = null;
+    }
+
+    /** Without the secret, which must never reach a log. */
+    @Override
+    public String toString() {
+        return "AgentSettings[instanceId=" + instanceId + ", instanceType=" + instanceType + ", controlPlaneUrl="
+                + controlPlaneUrl + ", heartbeatInterval=" + heartbeatInterval + ", bindHost=" + bindHost + ", dataPath="
+                + dataPath + ", endpointName=" + endpointName + ", instanceSecret=" + (instanceSecret == null ? "none" : "****")
+                + "]";
     }
 }

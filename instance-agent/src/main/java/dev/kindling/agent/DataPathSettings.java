@@ -19,9 +19,10 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  * @param fetch chunk size, parallelism and retries of registry blob downloads
  * @param registries default registry, ECR mirror and credentials
  * @param s3 where model artifacts are read from, and how
- * @param imageCacheDirectory the endpoint's image cache this instance was given (a prepared volume holding
- *                            {@code blobs/sha256/<hex>}), or null
- * @param modelCacheDirectory the endpoint's model cache (a volume laid out as {@code <bucket>/<key>}), or null
+ * @param imageCacheDirectory an image cache (a directory holding {@code blobs/sha256/<hex>}) read where the control
+ *                            plane's grant names none, for an agent run on its own; or null
+ * @param modelCacheDirectory a model cache (a directory laid out as {@code <bucket>/<key>}) read where the grant
+ *                            names none; or null
  * @param throughput the instance's network and disk limits
  */
 public record DataPathSettings(Path root, long diskBudgetBytes, FetchSettings fetch, Registries.Settings registries,

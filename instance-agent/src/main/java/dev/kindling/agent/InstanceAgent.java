@@ -2,12 +2,15 @@ package dev.kindling.agent;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.kindling.agent.internal.Json;
+import dev.kindling.agent.cache.peer.PeerServer;
 import dev.kindling.agent.protocol.AgentPaths;
+import dev.kindling.agent.protocol.CacheGrant;
 import dev.kindling.agent.protocol.CopyAssignment;
 import dev.kindling.agent.protocol.CopyReport;
 import dev.kindling.agent.protocol.Heartbeat;
 import dev.kindling.agent.protocol.HeartbeatResponse;
 import dev.kindling.agent.protocol.Registration;
+import dev.kindling.agent.protocol.RegistrationResponse;
 import dev.kindling.agent.runtime.CopyData;
 import dev.kindling.agent.runtime.ModelCopy;
 import java.io.IOException;
@@ -21,26 +24,36 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An instance agent. It serves a small API (health, sync), registers with the control plane, and then
- * heartbeats: each heartbeat reports every copy it runs, and the answer is the set of copies it should run, which
- * it converges on by starting the missing ones and stopping the rest. When the control plane answers that the
- * instance is gone (404 or 410), the agent stops everything and closes.
+ * An instance agent. It serves a small API (health, sync, and blobs for its endpoint's other instances), registers
+ * with the control plane, and then heartbeats: each heartbeat reports every copy it runs and what the instance holds,
+ * and the answer is the set of copies it should run, which it converges on by starting the missing ones and stopping
+ * the rest. When the control plane answers that the instance is gone (404 or 410), the agent stops everything and
+ * closes.
+ *
+ * <p>The agent proves which instance it is with the instance's launch secret ({@code Authorization: Bearer}) and
+ * claims the endpoint it was launched for; only then is it granted the endpoint's caches. Each answer's grant
+ * replaces the one before (a rebuilt cache is a new generation, a revoked one is none); a grant for another endpoint
+ * is refused. A refused secret (401, 403) is logged and tried again at the next heartbeat, without caches meanwhile.
  */
 public final class InstanceAgent implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(InstanceAgent.class);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    /** Where the peer paths ({@link AgentPaths#peerBlob}, {@link AgentPaths#PEER_OBJECT}) live. */
+    private static final String PEER_API = "/v1/peer/";
 
     private final AgentSettings settings;
     private final CopyData data;
@@ -50,12 +63,18 @@ public final class InstanceAgent implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private final Map<String, ModelCopy> copies = new ConcurrentHashMap<>();
     private final AtomicBoolean registered = new AtomicBoolean();
+    private final InstanceCaches caches;
+    /** The endpoint caches granted now; its peer token is what peers must present. */
+    private final AtomicReference<CacheGrant> grant = new AtomicReference<>();
+    /** The endpoint of the last grant refused, so the refusal is logged once. */
+    private volatile String refusedGrantFor;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object beatLock = new Object();
 
-    private InstanceAgent(AgentSettings settings, CopyData data, AutoCloseable closeWithAgent) {
+    private InstanceAgent(AgentSettings settings, CopyData data, InstanceCaches caches, AutoCloseable closeWithAgent) {
         this.settings = settings;
         this.data = data;
+        this.caches = caches;
         this.dataPath = closeWithAgent;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         this.ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon()
@@ -72,13 +91,17 @@ public final class InstanceAgent implements AutoCloseable {
             requestHeartbeat();
             Json.respond(ex, 202, Map.of("instanceId", settings.instanceId()));
         });
+        api.createContext(PEER_API, new PeerServer(() -> {
+            CacheGrant g = grant.get();
+            return g == null ? null : g.peerToken();
+        }, caches.held()));
     }
 
     /** Starts an agent: its API listens at once; registration and heartbeats run in the background. */
     public static InstanceAgent start(AgentSettings settings) {
         DataPath dataPath = new DataPath(settings.dataPath());
         try {
-            return start(settings, dataPath, dataPath);
+            return start(settings, dataPath, dataPath, dataPath);
         } catch (RuntimeException e) {
             dataPath.close();
             throw e;
@@ -87,11 +110,11 @@ public final class InstanceAgent implements AutoCloseable {
 
     /** Starts an agent whose copies get their image and model from {@code data} (tests of the agent's life cycle). */
     public static InstanceAgent start(AgentSettings settings, CopyData data) {
-        return start(settings, data, () -> { });
+        return start(settings, data, InstanceCaches.NONE, () -> { });
     }
 
-    private static InstanceAgent start(AgentSettings settings, CopyData data, AutoCloseable closeWithAgent) {
-        InstanceAgent agent = new InstanceAgent(settings, data, closeWithAgent);
+    private static InstanceAgent start(AgentSettings settings, CopyData data, InstanceCaches caches, AutoCloseable closeWithAgent) {
+        InstanceAgent agent = new InstanceAgent(settings, data, caches, closeWithAgent);
         agent.api.start();
         long periodMillis = settings.heartbeatInterval().toMillis();
         agent.ticker.scheduleWithFixedDelay(agent::tick, 0, periodMillis, TimeUnit.MILLISECONDS);
@@ -110,6 +133,11 @@ public final class InstanceAgent implements AutoCloseable {
 
     public boolean isClosed() {
         return closed.get();
+    }
+
+    /** The endpoint caches granted now, or null (for tests and the agent's own reporting). */
+    public CacheGrant cacheGrant() {
+        return grant.get();
     }
 
     /** The copies this agent runs, by id (for tests and the agent's own reporting). */
@@ -140,12 +168,18 @@ public final class InstanceAgent implements AutoCloseable {
 
     private void register() throws IOException, InterruptedException {
         HttpResponse<String> r = post(AgentPaths.register(settings.instanceId()),
-                new Registration(settings.instanceType(), url().toString()));
+                new Registration(settings.instanceType(), url().toString(), settings.endpointName()));
         if (r.statusCode() / 100 == 2) {
             registered.set(true);
-            log.atInfo().addKeyValue("instance", settings.instanceId()).log("Registered with the control plane");
+            log.atInfo().addKeyValue("instance", settings.instanceId()).addKeyValue("endpoint", settings.endpointName())
+                    .log("Registered with the control plane");
+            // 204 (or an empty 200) from a control plane that grants no caches.
+            String body = r.body();
+            grant(body == null || body.isBlank() ? null : Json.read(body, RegistrationResponse.class).caches());
         } else if (gone(r)) {
             shutDown("the control plane does not know this instance (HTTP " + r.statusCode() + ")");
+        } else if (refusedCredentials(r)) {
+            warnRefused("Registration", r);
         } else {
             log.atWarn().addKeyValue("instance", settings.instanceId()).addKeyValue("status", r.statusCode())
                     .log("Registration refused: {}", r.body());
@@ -154,9 +188,16 @@ public final class InstanceAgent implements AutoCloseable {
 
     private void heartbeat() throws IOException, InterruptedException {
         List<CopyReport> reports = copies.values().stream().map(ModelCopy::report).toList();
-        HttpResponse<String> r = post(AgentPaths.heartbeat(settings.instanceId()), new Heartbeat(reports, data.cachedBytes()));
+        HttpResponse<String> r = post(AgentPaths.heartbeat(settings.instanceId()),
+                new Heartbeat(reports, data.cachedBytes(), caches.inventory()));
         if (gone(r)) {
             shutDown("the control plane says this instance is gone (HTTP " + r.statusCode() + ")");
+            return;
+        }
+        if (refusedCredentials(r)) {
+            warnRefused("Heartbeat", r);
+            grant(null); // no longer trusted: no caches until it is again
+            caches.peers(List.of());
             return;
         }
         if (r.statusCode() / 100 != 2) {
@@ -164,7 +205,53 @@ public final class InstanceAgent implements AutoCloseable {
                     .log("Heartbeat refused: {}", r.body());
             return;
         }
-        converge(Json.read(r.body(), HeartbeatResponse.class).copies());
+        HeartbeatResponse answer = Json.read(r.body(), HeartbeatResponse.class);
+        // The caches first, so the copies this answer starts read the endpoint caches it grants.
+        grant(answer.caches());
+        caches.peers(answer.peers().stream().filter(p -> !p.instanceId().equals(settings.instanceId())
+                && !url().toString().equals(p.agentUrl())).toList());
+        converge(answer.copies());
+    }
+
+    /**
+     * Replaces the endpoint caches with {@code granted} (null: none). A grant for another endpoint than the one this
+     * agent claimed is refused: an instance never reads another endpoint's cache.
+     */
+    private void grant(CacheGrant granted) {
+        if (granted != null && (settings.endpointName() == null || !settings.endpointName().equals(granted.endpointName()))) {
+            if (!Objects.equals(refusedGrantFor, granted.endpointName())) { // once, not every heartbeat
+                log.atWarn().addKeyValue("instance", settings.instanceId()).addKeyValue("endpoint", settings.endpointName())
+                        .addKeyValue("grantedEndpoint", granted.endpointName())
+                        .log("Refusing a cache grant for another endpoint than this instance serves");
+            }
+            refusedGrantFor = granted.endpointName();
+            granted = null;
+        } else {
+            refusedGrantFor = null;
+        }
+        CacheGrant before = grant.getAndSet(granted);
+        caches.granted(granted);
+        if (!Objects.equals(before, granted)) {
+            // Never the peer token: it opens the endpoint's instances to each other.
+            log.atInfo().addKeyValue("instance", settings.instanceId()).addKeyValue("endpoint", settings.endpointName())
+                    .addKeyValue("generation", granted == null ? null : granted.generation())
+                    .addKeyValue("imageCache", granted == null ? null : granted.imageCacheLocation())
+                    .addKeyValue("modelCache", granted == null ? null : granted.modelCacheLocation())
+                    .addKeyValue("peerFetch", granted != null && granted.peerToken() != null)
+                    .log(granted == null ? "No endpoint caches granted" : "Endpoint caches granted");
+        }
+    }
+
+    private static boolean refusedCredentials(HttpResponse<?> r) {
+        return r.statusCode() == 401 || r.statusCode() == 403;
+    }
+
+    private void warnRefused(String call, HttpResponse<String> r) {
+        log.atWarn().addKeyValue("instance", settings.instanceId()).addKeyValue("status", r.statusCode())
+                .addKeyValue("endpoint", settings.endpointName())
+                .log("{} refused (HTTP {}): the control plane does not accept this instance's secret{}; no endpoint "
+                        + "cache until it does, trying again at the next heartbeat. Answer: {}", call, r.statusCode(),
+                        settings.instanceSecret() == null ? " (none is set: KINDLING_INSTANCE_SECRET)" : "", r.body());
     }
 
     private void converge(List<CopyAssignment> desired) {
@@ -210,12 +297,14 @@ public final class InstanceAgent implements AutoCloseable {
     }
 
     private HttpResponse<String> post(String path, Object body) throws IOException, InterruptedException {
-        HttpRequest req = HttpRequest.newBuilder(settings.controlPlaneUrl().resolve(path))
+        HttpRequest.Builder req = HttpRequest.newBuilder(settings.controlPlaneUrl().resolve(path))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body)))
-                .build();
-        return http.send(req, HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body)));
+        if (settings.instanceSecret() != null) {
+            req.header(AgentPaths.AUTHORIZATION, AgentPaths.bearer(settings.instanceSecret()));
+        }
+        return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private void shutDown(String why) {

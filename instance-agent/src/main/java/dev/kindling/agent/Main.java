@@ -22,7 +22,9 @@ import software.amazon.awssdk.services.ecr.EcrClient;
  * {@code KINDLING_S3_ENDPOINT} (none: AWS S3 in {@code AWS_REGION}, default us-east-1), {@code KINDLING_REGISTRY_AUTH}
  * ({@code ecr}: ECR tokens from the instance's AWS credentials, the default; {@code none}),
  * {@code KINDLING_REGISTRY_CHUNK_MIB} (32), {@code KINDLING_S3_CHUNK_MIB} (16) and {@code KINDLING_FETCH_PARALLELISM}
- * (cores + 1). A malformed value stops the agent with a message naming the variable.
+ * (cores + 1), {@code KINDLING_ENDPOINT_NAME} (the endpoint the instance was launched for, which the agent claims; none:
+ * no endpoint cache) and {@code KINDLING_INSTANCE_SECRET} (the launch secret the agent proves its instance with; none).
+ * A malformed value stops the agent with a message naming the variable.
  */
 public final class Main {
 
@@ -82,7 +84,9 @@ public final class Main {
                 URI.create(required("KINDLING_CONTROL_PLANE_URL")),
                 Duration.ofMillis(number("KINDLING_HEARTBEAT_MILLIS", 1000)),
                 optional("KINDLING_BIND_HOST", "127.0.0.1"),
-                dataPath);
+                dataPath,
+                blankToNull(optional("KINDLING_ENDPOINT_NAME", "")),
+                blankToNull(optional("KINDLING_INSTANCE_SECRET", "")));
     }
 
     private static String optional(String name, String fallback) {

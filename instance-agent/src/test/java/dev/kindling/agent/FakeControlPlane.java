@@ -2,18 +2,23 @@ package dev.kindling.agent;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.kindling.agent.protocol.CacheGrant;
 import dev.kindling.agent.protocol.CopyAssignment;
 import dev.kindling.agent.protocol.CopyReport;
 import dev.kindling.agent.protocol.Heartbeat;
 import dev.kindling.agent.protocol.HeartbeatResponse;
+import dev.kindling.agent.protocol.Peer;
 import dev.kindling.agent.protocol.Registration;
+import dev.kindling.agent.protocol.RegistrationResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,7 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A control plane for agent tests, on the JDK's HTTP server: records every registration and heartbeat in arrival
- * order, and answers heartbeats with whatever copies and status the test sets.
+ * order with the credentials it came with, and answers with whatever copies (for every instance, or per instance),
+ * cache grant, peers and status the test sets. A registration answered 200 carries the grant.
  */
 final class FakeControlPlane implements AutoCloseable {
 
@@ -38,8 +44,14 @@ final class FakeControlPlane implements AutoCloseable {
     final List<String> calls = new CopyOnWriteArrayList<>();
     /** Paths the agent called that the protocol does not have. */
     final List<String> strayCalls = new CopyOnWriteArrayList<>();
+    /** The Authorization header of every call ("none" without one), in arrival order. */
+    final List<String> authorizations = new CopyOnWriteArrayList<>();
 
     volatile List<CopyAssignment> assignments = List.of();
+    /** Copies for one instance, instead of {@link #assignments}. */
+    final Map<String, List<CopyAssignment>> assignmentsOf = new ConcurrentHashMap<>();
+    volatile CacheGrant grant;
+    volatile List<Peer> peers = List.of();
     volatile int registerStatus = 204;
     volatile int heartbeatStatus = 200;
 
@@ -61,6 +73,17 @@ final class FakeControlPlane implements AutoCloseable {
         return heartbeats.isEmpty() ? Optional.empty() : find(heartbeats.getLast().heartbeat(), copyId);
     }
 
+    /** What the latest heartbeat of one instance said of one of its copies; empty if it did not mention it. */
+    Optional<CopyReport> latest(String instanceId, String copyId) {
+        return heartbeats.reversed().stream().filter(b -> b.instanceId().equals(instanceId)).findFirst()
+                .flatMap(b -> find(b.heartbeat(), copyId));
+    }
+
+    /** The latest heartbeat of one instance. */
+    Optional<Heartbeat> latestOf(String instanceId) {
+        return heartbeats.reversed().stream().filter(b -> b.instanceId().equals(instanceId)).findFirst().map(Beat::heartbeat);
+    }
+
     /** Every report of one copy, oldest first. */
     List<CopyReport> history(String copyId) {
         return heartbeats.stream().flatMap(b -> find(b.heartbeat(), copyId).stream()).toList();
@@ -79,16 +102,20 @@ final class FakeControlPlane implements AutoCloseable {
             return;
         }
         String instanceId = m.group(1);
+        String authorization = ex.getRequestHeaders().getFirst("Authorization");
+        authorizations.add(authorization == null ? "none" : authorization);
         if (m.group(2).equals("register")) {
             calls.add("register");
             registrations.add(new Registered(instanceId, JSON.readValue(body, Registration.class)));
             int status = registerStatus;
-            send(ex, status, status == 204 ? null : "{}");
+            send(ex, status, status == 204 ? null
+                    : status == 200 ? JSON.writeValueAsString(new RegistrationResponse(grant)) : "{}");
         } else {
             calls.add("heartbeat");
             heartbeats.add(new Beat(instanceId, JSON.readValue(body, Heartbeat.class)));
             int status = heartbeatStatus;
-            send(ex, status, status == 200 ? JSON.writeValueAsString(new HeartbeatResponse(assignments)) : "{}");
+            send(ex, status, status == 200 ? JSON.writeValueAsString(new HeartbeatResponse(
+                    assignmentsOf.getOrDefault(instanceId, assignments), grant, peers)) : "{}");
         }
     }
 

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.kindling.agent.FakeControlPlane.Registered;
+import dev.kindling.agent.protocol.CacheGrant;
 import dev.kindling.agent.protocol.CopyAssignment;
 import dev.kindling.agent.protocol.CopyReport;
 import dev.kindling.agent.protocol.CopyState;
@@ -66,6 +67,12 @@ class InstanceAgentIT {
         return agent;
     }
 
+    private InstanceAgent startClaiming(String endpoint, String secret) {
+        agent = InstanceAgent.start(new AgentSettings(INSTANCE, TYPE, controlPlane.url(), HEARTBEAT, "127.0.0.1",
+                DataPathSettings.under(dir.resolve("disk")), endpoint, secret), new FakeCopyData(dir.resolve("prepared")));
+        return agent;
+    }
+
     private InstanceAgent startWithControlPlane() throws IOException {
         controlPlane = new FakeControlPlane(0);
         return start(INSTANCE, controlPlane.url(), HEARTBEAT);
@@ -105,6 +112,130 @@ class InstanceAgentIT {
             assertThat(b.heartbeat().copies()).isEmpty();
         });
         assertThat(controlPlane.strayCalls).isEmpty();
+        assertThat(controlPlane.authorizations).as("an instance launched without a secret presents none").containsOnly("none");
+    }
+
+    private static final String SECRET = "launch-secret-7f3a";
+    private static final CacheGrant CHAT_CACHES = new CacheGrant("chat", 3, "/volumes/chat-3", "/volumes/chat-3/models", "peer-tok");
+
+    @Test
+    void registersAndHeartbeatsWithTheInstanceSecretClaimingItsEndpointAndNeverLogsTheSecret() throws IOException {
+        controlPlane = new FakeControlPlane(0);
+        controlPlane.grant = CHAT_CACHES;
+        ListAppender<ILoggingEvent> all = new ListAppender<>();
+        all.start();
+        Level before = rootLogger().getLevel();
+        rootLogger().setLevel(Level.INFO);
+        rootLogger().addAppender(all);
+        try {
+            startClaiming("chat", SECRET);
+            await().until(() -> controlPlane.heartbeats.size() >= 2);
+
+            assertThat(controlPlane.registrations).singleElement()
+                    .isEqualTo(new Registered(INSTANCE, new Registration(TYPE, agent.url().toString(), "chat")));
+            assertThat(controlPlane.authorizations).hasSizeGreaterThanOrEqualTo(3).containsOnly("Bearer " + SECRET);
+            assertThat(new AgentSettings(INSTANCE, TYPE, controlPlane.url(), HEARTBEAT, "127.0.0.1",
+                    DataPathSettings.under(dir), "chat", SECRET).toString()).contains("chat").doesNotContain(SECRET);
+        } finally {
+            agent.close();
+            rootLogger().detachAppender(all);
+            rootLogger().setLevel(before);
+        }
+        assertThat(messages(all)).as("the grant was logged, so the agent did log").anySatisfy(m ->
+                assertThat(m).contains("Endpoint caches granted"));
+        assertThat(messages(all)).noneMatch(m -> m.contains(SECRET)).noneMatch(m -> m.contains("peer-tok"));
+    }
+
+    @Test
+    void aRefusedSecretIsLoggedRetriedAtTheNextHeartbeatAndGivenNoCache() throws IOException {
+        controlPlane = new FakeControlPlane(0);
+        controlPlane.registerStatus = 401;
+        controlPlane.grant = CHAT_CACHES;
+        agentLog = new ListAppender<>();
+        agentLog.start();
+        agentLogger().addAppender(agentLog);
+        startClaiming("chat", "a-wrong-secret");
+
+        await().until(() -> controlPlane.registrations.size() >= 3);
+        assertThat(controlPlane.heartbeats).isEmpty();
+        assertThat(agent.cacheGrant()).isNull();
+        assertThat(messages(agentLog)).anySatisfy(m -> assertThat(m)
+                .contains("Registration refused (HTTP 401)").contains("does not accept this instance's secret"))
+                .noneMatch(m -> m.contains("a-wrong-secret"));
+
+        controlPlane.registerStatus = 200;
+        await().until(() -> !controlPlane.heartbeats.isEmpty());
+        assertThat(agent.cacheGrant()).isEqualTo(CHAT_CACHES);
+    }
+
+    @Test
+    void theRegistrationsGrantIsReplacedByEachHeartbeatAnswers() throws IOException {
+        controlPlane = new FakeControlPlane(0);
+        controlPlane.registerStatus = 200;
+        controlPlane.heartbeatStatus = 503; // only the registration answers, at first
+        controlPlane.grant = CHAT_CACHES;
+        startClaiming("chat", SECRET);
+        await().until(() -> agent.cacheGrant() != null);
+        assertThat(agent.cacheGrant()).isEqualTo(CHAT_CACHES);
+
+        CacheGrant rebuilt = new CacheGrant("chat", 4, "/volumes/chat-4", null, "peer-tok-2");
+        controlPlane.grant = rebuilt;
+        controlPlane.heartbeatStatus = 200;
+        await().until(() -> rebuilt.equals(agent.cacheGrant()));
+        controlPlane.grant = null;
+        await().until(() -> agent.cacheGrant() == null);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "null", textBlock = """
+            a grant for another endpoint           | chat | billing
+            a grant to an agent that claimed none  | null | chat
+            """)
+    void aGrantForAnEndpointTheAgentDoesNotServeIsRefused(String label, String claimed, String grantedFor) throws IOException {
+        controlPlane = new FakeControlPlane(0);
+        controlPlane.registerStatus = 200;
+        controlPlane.grant = new CacheGrant(grantedFor, 1, "/volumes/" + grantedFor + "-1", null, "tok");
+        startClaiming(claimed, SECRET);
+
+        await().until(() -> !controlPlane.heartbeats.isEmpty());
+        awaitMoreHeartbeats(3);
+
+        assertThat(agent.cacheGrant()).isNull();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            heartbeat answered 401 Unauthorized | 401
+            heartbeat answered 403 Forbidden    | 403
+            """)
+    void aHeartbeatWhoseSecretIsRefusedLosesTheCachesButKeepsItsCopies(String label, int status) throws IOException {
+        controlPlane = new FakeControlPlane(0);
+        controlPlane.grant = CHAT_CACHES;
+        controlPlane.assignments = List.of(copy("kc-1", Map.of()));
+        startClaiming("chat", SECRET);
+        URI server = awaitInService("kc-1");
+        assertThat(agent.cacheGrant()).isEqualTo(CHAT_CACHES);
+
+        controlPlane.heartbeatStatus = status;
+        await().until(() -> agent.cacheGrant() == null);
+
+        assertThat(agent.isClosed()).isFalse();
+        assertThat(http.get(server, "/ping").statusCode()).isEqualTo(200);
+        controlPlane.heartbeatStatus = 200;
+        await().until(() -> CHAT_CACHES.equals(agent.cacheGrant()));
+    }
+
+    private static Logger rootLogger() {
+        return (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+
+    /** Each event's message with its arguments and key-value pairs, as a log line would show them. */
+    private static List<String> messages(ListAppender<ILoggingEvent> appender) {
+        List<ILoggingEvent> events;
+        synchronized (appender) {
+            events = List.copyOf(appender.list);
+        }
+        return events.stream().map(e -> e.getFormattedMessage() + " " + e.getKeyValuePairs()).toList();
     }
 
     @Test

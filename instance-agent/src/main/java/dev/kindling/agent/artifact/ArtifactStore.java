@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
  *   root/artifacts/&lt;key&gt;/artifact.json   URI, object versions, bytes, completion time
  *   root/objects/&lt;id&gt;.data, .&lt;chunk&gt;.chunks   objects being fetched, with the chunks they hold
  *   root/objects/&lt;id&gt;.verified            objects fetched and verified, not yet assembled
+ *   root/objects/&lt;id&gt;.kept                packed models kept as fetched after unpacking, for peers
  *   root/objects/&lt;id&gt;.verified.*.copying  objects being copied from a cache tier
  *   root/staging/                           artifacts being assembled, and evicted ones being deleted
  * </pre>
@@ -49,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * complete artifact for a URI without asking S3.
  *
  * <p>Artifacts count against a {@link DiskBudget} (their bytes on disk), which the instance's blob store may share;
- * a lease pins an artifact a running copy serves from.
+ * a lease pins an artifact a running copy serves from. A packed model is kept as fetched beside its unpacked copy, so
+ * peers can fetch it as S3 stores it, only while the budget has room: it counts as used long ago, so it is the first
+ * thing evicted when room is needed.
  */
 public final class ArtifactStore implements AutoCloseable {
 
@@ -57,6 +60,9 @@ public final class ArtifactStore implements AutoCloseable {
 
     /** The name of artifact entries in a shared {@link DiskBudget}. */
     public static final String BUDGET_NAME = "artifact";
+    /** The name of packed models kept for peers in a shared {@link DiskBudget}. */
+    public static final String PACKED_BUDGET_NAME = "packed";
+    private static final String KEPT = ".kept";
     private static final String MANIFEST = "artifact.json";
 
     private final Path artifacts;
@@ -96,6 +102,9 @@ public final class ArtifactStore implements AutoCloseable {
             }
             try (Stream<Path> dirs = Files.list(artifacts)) {
                 for (Path dir : dirs.toList()) reopen(dir);
+            }
+            try (Stream<Path> kept = Files.list(objects)) {
+                for (Path p : kept.filter(p -> p.getFileName().toString().endsWith(KEPT)).toList()) keep(p, Files.size(p));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot open the artifact store under " + root + ": " + e.getMessage(), e);
@@ -237,7 +246,11 @@ public final class ArtifactStore implements AutoCloseable {
             Artifact a = new Artifact(key, source.uri(), dir.resolve("model"), bytes, completedAt, source.objects());
             register(a, completedAt.toEpochMilli());
             syncs.execute(() -> syncTree(dir));
-            for (ObjectVersion o : source.objects()) Files.deleteIfExists(verifiedObject(o));
+            if (source.isArchive()) {
+                keepPacked(source.objects().get(0));
+            } else {
+                for (ObjectVersion o : source.objects()) Files.deleteIfExists(verifiedObject(o));
+            }
             return a;
         } catch (IOException e) {
             try {
@@ -252,6 +265,54 @@ public final class ArtifactStore implements AutoCloseable {
                     : ArtifactException.Code.LOCAL_IO;
             throw new ArtifactException(code, doing + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Keeps a packed model as fetched, for peers, while the budget has room; it is deleted if that fails. */
+    private void keepPacked(ObjectVersion packed) throws IOException {
+        Path verified = verifiedObject(packed);
+        Path kept = objects.resolve(objectId(packed) + KEPT);
+        try {
+            FileTrees.move(verified, kept);
+            keep(kept, packed.size());
+        } catch (IOException e) {
+            Files.deleteIfExists(verified);
+        }
+    }
+
+    /** Counts a kept packed model as used long ago: evicted before anything a copy used. */
+    private void keep(Path kept, long bytes) {
+        String name = kept.getFileName().toString();
+        budget.add(PACKED_BUDGET_NAME, name.substring(0, name.length() - KEPT.length()), bytes, 0,
+                () -> Files.deleteIfExists(kept));
+    }
+
+    /**
+     * A file holding exactly the bytes of one object version as S3 stores it, if the store has one: a packed model
+     * kept after unpacking, a verified object not yet assembled, or an object of a complete artifact kept file by
+     * file (which a copy may read but never writes). Does not count as a use.
+     */
+    public Optional<Path> heldObject(String bucket, String key, String eTag) {
+        ObjectVersion wanted = new ObjectVersion(bucket, key, 0, eTag);
+        String id = objectId(wanted);
+        for (Path p : List.of(objects.resolve(id + KEPT), objects.resolve(id + ".verified"))) {
+            if (Files.isRegularFile(p)) return Optional.of(p);
+        }
+        for (Artifact a : complete.values()) {
+            for (ObjectVersion o : a.objects()) {
+                if (!o.bucket().equals(bucket) || !o.key().equals(key) || !o.eTag().equals(wanted.eTag())) continue;
+                ArtifactSource source = new ArtifactSource(a.uri(), a.objects());
+                if (source.isArchive()) continue;
+                Path file = a.directory().resolve(source.relativePath(o));
+                if (Files.isRegularFile(file)) return Optional.of(file);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The complete artifact with this key, without marking it used (for reports of what the instance holds). */
+    public Optional<Artifact> held(ArtifactKey key) {
+        Artifact a = complete.get(key);
+        return a != null && Files.isDirectory(a.directory()) ? Optional.of(a) : Optional.empty();
     }
 
     /** A hard link keeps the verified object until the artifact is published; a copy where links cannot be made. */

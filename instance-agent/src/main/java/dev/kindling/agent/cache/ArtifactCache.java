@@ -1,12 +1,14 @@
 package dev.kindling.agent.cache;
 
 import dev.kindling.agent.artifact.ObjectVersion;
+import dev.kindling.agent.protocol.CopyStartup.CacheFault;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * A tier that may hold a model artifact's objects, consulted before S3 (an endpoint's model cache, later a peer
- * instance). It writes an object only after checking it against the object's ETag; a miss, an error or a corrupt
- * copy means the next tier.
+ * A tier that may hold a model artifact's objects, consulted before S3 (an endpoint's model cache, a peer instance).
+ * It writes an object only after checking it against the object's ETag; a miss, an error or a corrupt copy means the
+ * next tier.
  */
 public interface ArtifactCache {
 
@@ -20,13 +22,40 @@ public interface ArtifactCache {
      */
     Outcome provide(ObjectVersion object, Path target);
 
-    /** What one attempt gave. */
+    /** What one attempt gave, and what the tier found wrong with itself on the way (as for images). */
     sealed interface Outcome {
-        record Hit(long bytes) implements Outcome {}
 
-        record Miss() implements Outcome {}
+        List<CacheFault> faults();
+
+        record Hit(long bytes, List<CacheFault> faults) implements Outcome {
+            public Hit {
+                faults = List.copyOf(faults);
+            }
+
+            public Hit(long bytes) {
+                this(bytes, List.of());
+            }
+        }
+
+        record Miss(List<CacheFault> faults) implements Outcome {
+            public Miss {
+                faults = List.copyOf(faults);
+            }
+
+            public Miss() {
+                this(List.of());
+            }
+        }
 
         /** The tier had the object but it was unusable (corrupt, unreadable, unverifiable); the reason names it. */
-        record Failed(String reason) implements Outcome {}
+        record Failed(String reason, List<CacheFault> faults) implements Outcome {
+            public Failed {
+                faults = List.copyOf(faults);
+            }
+
+            public Failed(String reason) {
+                this(reason, List.of());
+            }
+        }
     }
 }

@@ -15,7 +15,10 @@ import dev.kindling.agent.store.DiskBudget;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import dev.kindling.agent.protocol.CopyStartup;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -64,14 +67,14 @@ public final class TieredModelFetch {
         return fetch(uri, store, bytes -> { });
     }
 
-    /** Fetches the artifact {@code uri} names into the store; {@code progress} hears of S3 bytes as they land. */
+    /** Fetches the artifact {@code uri} names into the store; {@code progress} hears of bytes as they land, from a cache tier or S3. */
     public Result fetch(S3Uri uri, ArtifactStore store, LongConsumer progress) {
         long started = System.nanoTime();
         List<String> names = new ArrayList<>();
         names.add(LOCAL);
         caches.forEach(c -> names.add(c.name()));
         names.add(S3);
-        TierReport.Tally tally = new TierReport.Tally(names);
+        TierReport.Tally tally = new TierReport.Tally(CopyStartup.MODEL, names);
         String model = "model " + uri;
         ArtifactSource source;
         try {
@@ -91,6 +94,7 @@ public final class TieredModelFetch {
             Optional<Artifact> local = store.get(key);
             if (local.isPresent()) {
                 tally.hits(LOCAL, source.objects().size(), local.get().bytes());
+                source.objects().forEach(o -> tally.source(o.uri().toString(), o.size(), LOCAL, 0));
                 return new Result(local.get(), tally.report(), Optional.empty(), Duration.ofNanos(System.nanoTime() - started), lease);
             }
             Optional<S3FetchReport> fromS3;
@@ -131,6 +135,7 @@ public final class TieredModelFetch {
             }
             Artifact a = held.get();
             tally.hits(LOCAL, a.objects().size(), a.bytes());
+            a.objects().forEach(o -> tally.source(o.uri().toString(), o.size(), LOCAL, 0));
             tally.fallback("S3 unreachable while resolving " + uri + " (" + cause.getMessage() + "); serving the newest "
                     + "complete artifact " + a.key().shortHex() + ", completed " + a.completedAt());
             return Optional.of(new Result(a, tally.report(), Optional.empty(), Duration.ofNanos(System.nanoTime() - started), lease));
@@ -175,9 +180,13 @@ public final class TieredModelFetch {
             }
             boolean found = false;
             for (ArtifactCache cache : caches) {
+                long started = System.nanoTime();
                 ArtifactCache.Outcome outcome = cache.provide(o, download.verified());
+                tally.faults(outcome.faults());
                 if (outcome instanceof ArtifactCache.Outcome.Hit hit) {
                     tally.hit(cache.name(), hit.bytes());
+                    tally.source(o.uri().toString(), hit.bytes(), cache.name(), System.nanoTime() - started);
+                    progress.accept(hit.bytes());
                     found = true;
                     break;
                 }
@@ -186,9 +195,15 @@ public final class TieredModelFetch {
             if (!found) remaining.add(download);
         }
         if (remaining.isEmpty()) return Optional.empty();
+        long started = System.nanoTime();
+        Map<ObjectVersion, Long> verifiedAt = new ConcurrentHashMap<>();
         try {
-            S3FetchReport r = s3.fetch(remaining, progress);
+            S3FetchReport r = s3.fetch(remaining, progress, o -> verifiedAt.putIfAbsent(o, System.nanoTime()));
             tally.hits(S3, remaining.size(), r.bytesFetched() + r.bytesResumed());
+            // Objects verified before this fetch took no time of it.
+            remaining.stream().map(S3ObjectFetcher.ObjectDownload::object)
+                    .sorted(Comparator.comparingLong(o -> verifiedAt.getOrDefault(o, started)))
+                    .forEach(o -> tally.source(o.uri().toString(), o.size(), S3, verifiedAt.getOrDefault(o, started) - started));
             return Optional.of(r);
         } catch (ArtifactException e) {
             throw new ArtifactException(e.code(), model + ": no tier could provide its objects; S3 failed: " + e.getMessage(), e);

@@ -6,6 +6,9 @@ import dev.kindling.agent.internal.Hashes;
 import dev.kindling.agent.internal.Json;
 import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.Progress;
+import dev.kindling.agent.protocol.CopyStartup;
+import dev.kindling.agent.protocol.CopyStartup.BlobSource;
+import dev.kindling.agent.protocol.CopyStartup.CacheFault;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
 import dev.kindling.agent.registry.ImageReference;
@@ -134,9 +137,12 @@ public final class InstanceImages implements AutoCloseable {
      *
      * @param fallbacks what went wrong on the way without failing the start (a corrupt cache copy, an unreachable
      *                  registry answered from the manifest kept here)
+     * @param sources the tier that served each blob
+     * @param faults what cache tiers found wrong with themselves while serving this pull
      */
     public record PreparedImage(ImageReference reference, Manifest manifest, Path rootfs, Map<String, TierReport.TierStats> tiers,
-                                List<String> fallbacks, BlobStore.Lease blobs, DiskBudget.Lease tree) implements AutoCloseable {
+                                List<String> fallbacks, List<BlobSource> sources, List<CacheFault> faults,
+                                BlobStore.Lease blobs, DiskBudget.Lease tree) implements AutoCloseable {
         @Override
         public void close() {
             blobs.close();
@@ -145,7 +151,8 @@ public final class InstanceImages implements AutoCloseable {
     }
 
     /** What one pull of an image did, shared by every copy that waited for it. */
-    private record Pulled(Map<String, TierReport.TierStats> tiers, List<String> fallbacks) {}
+    private record Pulled(Map<String, TierReport.TierStats> tiers, List<String> fallbacks, List<BlobSource> sources,
+                          List<CacheFault> faults) {}
 
     /** A pull under way: its outcome, the bytes ready so far, and the copies that follow its progress. */
     private static final class Pull {
@@ -190,7 +197,8 @@ public final class InstanceImages implements AutoCloseable {
         try {
             Pulled pulled = unpacked(manifest) ? alreadyHere(manifest) : awaitPull(ref, manifest, progress);
             fallbacks.addAll(pulled.fallbacks());
-            return new PreparedImage(ref, manifest, rootfs(manifest), pulled.tiers(), List.copyOf(fallbacks), lease, tree);
+            return new PreparedImage(ref, manifest, rootfs(manifest), pulled.tiers(), List.copyOf(fallbacks),
+                    pulled.sources(), pulled.faults(), lease, tree);
         } catch (RuntimeException | InterruptedException e) {
             lease.close();
             tree.close();
@@ -253,7 +261,9 @@ public final class InstanceImages implements AutoCloseable {
             Pulled pulled = running.done.get();
             // A copy that joined another's pull fetched nothing itself: the bytes crossed the network once, and
             // reached it through the instance's store, so it reports that tier (as a model fetch it waited for does).
-            return running == mine ? pulled : new Pulled(alreadyHere(manifest).tiers(), pulled.fallbacks());
+            if (running == mine) return pulled;
+            Pulled here = alreadyHere(manifest);
+            return new Pulled(here.tiers(), pulled.fallbacks(), here.sources(), pulled.faults());
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RegistryException r) {
                 throw new RegistryException(r.getMessage().startsWith("image ") ? r.getMessage()
@@ -285,14 +295,21 @@ public final class InstanceImages implements AutoCloseable {
             budget.add(BUDGET_NAME, manifest.digest().hex(), r.layerBytesWritten(), () -> evict(dir));
         }
         budget.makeRoom(0); // a tree larger than its reservation may have passed the budget: evict what it displaced
-        return new Pulled(r.tiers().tiers(), r.tiers().fallbacks());
+        return new Pulled(r.tiers().tiers(), r.tiers().fallbacks(), r.tiers().blobs(), r.tiers().faults());
     }
 
     /** An image unpacked before: every blob counts as a hit of the instance's own tier. */
     private static Pulled alreadyHere(Manifest manifest) {
         Map<String, TierReport.TierStats> tiers = new LinkedHashMap<>();
         tiers.put(TieredFetch.LOCAL, new TierReport.TierStats(manifest.blobs().size(), manifest.totalBytes()));
-        return new Pulled(tiers, List.of());
+        List<BlobSource> sources = manifest.blobs().stream()
+                .map(b -> new BlobSource(CopyStartup.IMAGE, b.digest().toString(), b.size(), TieredFetch.LOCAL, 0)).toList();
+        return new Pulled(tiers, List.of(), sources, List.of());
+    }
+
+    /** Whether the image of this manifest is unpacked here, so a copy of it starts without fetching a byte. */
+    public boolean isUnpacked(Digest manifestDigest) {
+        return Files.isRegularFile(root.resolve(manifestDigest.hex()).resolve("unpacked"));
     }
 
     private boolean unpacked(Manifest m) {

@@ -1,6 +1,8 @@
 package dev.kindling.agent.runtime;
 
 import dev.kindling.agent.io.Progress;
+import dev.kindling.agent.protocol.CopyStartup.BlobSource;
+import dev.kindling.agent.protocol.CopyStartup.CacheFault;
 import dev.kindling.agent.protocol.CopyStartup.TierUsage;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,13 +31,21 @@ public interface CopyData {
      *
      * @param tiers per tier, the hits and bytes it served ({@code artifact} is {@code image} or {@code model})
      * @param fallbacks tiers that could not serve what they had, and why
+     * @param blobs the tier that served each image blob or model object
+     * @param cacheFaults what cache tiers found wrong with themselves on the way
      */
-    record Prepared(Path path, long bytes, List<TierUsage> tiers, List<String> fallbacks, AutoCloseable hold)
-            implements AutoCloseable {
+    record Prepared(Path path, long bytes, List<TierUsage> tiers, List<String> fallbacks, List<BlobSource> blobs,
+                    List<CacheFault> cacheFaults, AutoCloseable hold) implements AutoCloseable {
 
         public Prepared {
             tiers = List.copyOf(tiers);
             fallbacks = List.copyOf(fallbacks);
+            blobs = List.copyOf(blobs);
+            cacheFaults = List.copyOf(cacheFaults);
+        }
+
+        public Prepared(Path path, long bytes, List<TierUsage> tiers, List<String> fallbacks, AutoCloseable hold) {
+            this(path, bytes, tiers, fallbacks, List.of(), List.of(), hold);
         }
 
         @Override

@@ -2,6 +2,8 @@ package dev.kindling.agent.runtime;
 
 import dev.kindling.agent.io.Progress;
 import dev.kindling.agent.protocol.CopyStartup;
+import dev.kindling.agent.protocol.CopyStartup.BlobSource;
+import dev.kindling.agent.protocol.CopyStartup.CacheFault;
 import dev.kindling.agent.protocol.CopyStartup.Phase;
 import dev.kindling.agent.protocol.CopyStartup.TierUsage;
 import java.time.Clock;
@@ -20,6 +22,8 @@ final class StartupTimeline {
     private final Map<String, Phase> phases = new LinkedHashMap<>();
     private final List<TierUsage> tiers = new ArrayList<>();
     private final List<String> fallbacks = new ArrayList<>();
+    private final List<BlobSource> blobs = new ArrayList<>();
+    private final List<CacheFault> cacheFaults = new ArrayList<>();
 
     StartupTimeline(Clock clock) {
         this.clock = clock;
@@ -74,9 +78,11 @@ final class StartupTimeline {
         end(phase);
         tiers.addAll(prepared.tiers());
         fallbacks.addAll(prepared.fallbacks());
+        blobs.addAll(prepared.blobs());
+        cacheFaults.addAll(prepared.cacheFaults());
     }
 
     synchronized CopyStartup snapshot() {
-        return new CopyStartup(List.copyOf(phases.values()), tiers, fallbacks);
+        return new CopyStartup(List.copyOf(phases.values()), tiers, fallbacks, blobs, cacheFaults);
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 import software.amazon.awssdk.http.Abortable;
 
@@ -59,6 +60,11 @@ public final class S3ObjectFetcher implements AutoCloseable {
      * Throws an {@link ArtifactException} naming the object when one cannot be fetched or verified.
      */
     public S3FetchReport fetch(List<ObjectDownload> objects, LongConsumer progress) {
+        return fetch(objects, progress, o -> { });
+    }
+
+    /** Fetches as above; {@code verified} hears of each object the moment its verified file is in place. */
+    public S3FetchReport fetch(List<ObjectDownload> objects, LongConsumer progress, Consumer<ObjectVersion> verified) {
         long started = System.nanoTime();
         int retriesBefore = reader.retries();
         long alreadyVerified = 0;
@@ -69,7 +75,7 @@ public final class S3ObjectFetcher implements AutoCloseable {
         }
         List<ObjectTarget> targets = new ArrayList<>();
         List<ObjectIntegrity> integrities = integrities(missing);
-        for (int i = 0; i < missing.size(); i++) targets.add(new ObjectTarget(missing.get(i), integrities.get(i)));
+        for (int i = 0; i < missing.size(); i++) targets.add(new ObjectTarget(missing.get(i), integrities.get(i), verified));
         ChunkedDownload.Result r = download.run(targets, progress);
         return new S3FetchReport(objects.size(), r.bytesFetched(), r.bytesResumed() + alreadyVerified,
                 r.retries() + reader.retries() - retriesBefore, Duration.ofNanos(System.nanoTime() - started));
@@ -102,10 +108,12 @@ public final class S3ObjectFetcher implements AutoCloseable {
     private final class ObjectTarget implements ChunkedDownload.Target {
         private final ObjectDownload d;
         private final ObjectVerifier verifier;
+        private final Consumer<ObjectVersion> verified;
 
-        ObjectTarget(ObjectDownload d, ObjectIntegrity integrity) {
+        ObjectTarget(ObjectDownload d, ObjectIntegrity integrity, Consumer<ObjectVersion> verified) {
             this.d = d;
             this.verifier = integrity.verifier();
+            this.verified = verified;
         }
 
         @Override
@@ -146,6 +154,7 @@ public final class S3ObjectFetcher implements AutoCloseable {
                         + (v.failure() == Code.CORRUPT ? "; its partial bytes were discarded" : ""));
             }
             FileTrees.move(d.partialData(), d.verified());
+            verified.accept(d.object());
         }
 
         @Override

@@ -127,6 +127,11 @@ public final class BlobStore {
         return budget.touch(BUDGET_NAME, digest.hex()) && Files.isRegularFile(path(digest));
     }
 
+    /** Whether the blob is in the store, without counting as a use (for reports of what the instance holds). */
+    public boolean holds(Digest digest) {
+        return Files.isRegularFile(path(digest));
+    }
+
     /** Where a blob is assembled while it is fetched. */
     public Path partialData(Digest digest) {
         return partial.resolve(digest.hex() + ".data");

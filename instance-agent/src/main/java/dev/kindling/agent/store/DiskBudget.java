@@ -49,6 +49,8 @@ public final class DiskBudget {
     private long sequence;
     private long usedBytes;
     private long reservedBytes;
+    /** Counts entries registered and evicted, so what is derived from the entries can tell when to look again. */
+    private long changes;
 
     public DiskBudget(long budgetBytes) {
         if (budgetBytes < 0) throw new IllegalArgumentException("budgetBytes must not be negative, was " + budgetBytes);
@@ -70,6 +72,12 @@ public final class DiskBudget {
         e.sequence = ++sequence;
         Entry previous = entries.put(new Name(store, key), e);
         usedBytes += bytes - (previous == null ? 0 : previous.bytes);
+        changes++;
+    }
+
+    /** A number that changes whenever an entry is registered or evicted. */
+    public synchronized long changes() {
+        return changes;
     }
 
     /** Registers (or replaces) an entry as used now. */
@@ -149,6 +157,7 @@ public final class DiskBudget {
             }
             entries.remove(e.getKey());
             usedBytes -= e.getValue().bytes;
+            changes++;
         }
         if (!fits(incomingBytes)) {
             List<String> pinned = entries.keySet().stream().filter(pins::containsKey).map(Name::toString).sorted().toList();

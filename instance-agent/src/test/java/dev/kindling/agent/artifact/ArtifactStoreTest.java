@@ -96,4 +96,47 @@ class ArtifactStoreTest {
         assertThatThrownBy(() -> new ArtifactSource(S3Uri.parse("s3://models/llm/"), List.of(dots)))
                 .hasMessageContaining("would land outside the model directory");
     }
+
+    @Test
+    void theObjectsOfAModelKeptFileByFileAreHeldAsS3StoresThem() throws IOException {
+        ArtifactStore store = new ArtifactStore(dir);
+        ArtifactSource source = verified(store, "s3://models/llm/v1/", "llm/v1/config.json", "{}", "llm/v1/weights/a.bin", "AAAA");
+        ObjectVersion weights = source.objects().get(1);
+        store.publish(source, Throughput.UNLIMITED);
+
+        assertThat(store.heldObject("models", "llm/v1/weights/a.bin", weights.eTag())).hasValueSatisfying(p ->
+                assertThat(p).hasContent("AAAA"));
+        assertThat(store.heldObject("models", "llm/v1/weights/a.bin", "\"" + weights.eTag() + "\"")).as("quoted ETag").isPresent();
+        assertThat(store.heldObject("models", "llm/v1/weights/a.bin", "another-version")).isEmpty();
+        assertThat(store.heldObject("models", "llm/v1/absent.bin", weights.eTag())).isEmpty();
+        assertThat(store.heldObject("other", "llm/v1/weights/a.bin", weights.eTag())).isEmpty();
+    }
+
+    @Test
+    void aPackedModelIsKeptAfterUnpackingOnlyWhileTheBudgetHasRoom() throws IOException {
+        DiskBudget budget = new DiskBudget(1_000_000);
+        ArtifactStore store = new ArtifactStore(dir, budget);
+        byte[] packed = dev.kindling.agent.TestTars.tar(true, "weights.bin", "w".repeat(5_000));
+        ObjectVersion o = new ObjectVersion("models", "llm/model.tar.gz", packed.length, "etag-packed");
+        Files.write(store.verifiedObject(o), packed);
+        Artifact unpacked = store.publish(new ArtifactSource(S3Uri.parse("s3://models/llm/model.tar.gz"), List.of(o)),
+                Throughput.UNLIMITED);
+        Artifact other = store.publish(verified(store, "s3://models/other.bin", "other.bin", "z".repeat(100)), Throughput.UNLIMITED);
+
+        assertThat(store.verifiedObject(o)).doesNotExist();
+        assertThat(store.heldObject("models", "llm/model.tar.gz", "etag-packed")).hasValueSatisfying(p ->
+                assertThat(p).hasBinaryContent(packed));
+        assertThat(store.usedBytes()).as("artifacts alone").isEqualTo(5_000 + 100);
+        assertThat(budget.usedBytes()).isEqualTo(5_000 + 100 + packed.length);
+
+        ArtifactStore reopened = new ArtifactStore(dir, new DiskBudget(1_000_000));
+        assertThat(reopened.heldObject("models", "llm/model.tar.gz", "etag-packed")).isPresent();
+        assertThat(reopened.budget().usedBytes()).as("counted again after a restart").isEqualTo(5_000 + 100 + packed.length);
+
+        // Needing room, the budget lets the kept package go before any artifact, however recently used.
+        budget.makeRoom(1_000_000 - 5_100);
+        assertThat(store.heldObject("models", "llm/model.tar.gz", "etag-packed")).isEmpty();
+        assertThat(store.get(unpacked.key())).isPresent();
+        assertThat(store.get(other.key())).isPresent();
+    }
 }

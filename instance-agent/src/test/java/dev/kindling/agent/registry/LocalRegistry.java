@@ -123,6 +123,22 @@ public final class LocalRegistry implements AutoCloseable {
         return Digest.of(sha256(manifest));
     }
 
+    /**
+     * Deletes a blob from a repository, so a pull of it fails (404) while the manifests naming it are still served:
+     * what an instance then gets of that image came from somewhere else.
+     */
+    public void deleteBlob(String repository, Digest digest) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(url("/v2/" + repository + "/blobs/" + digest)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 202) throw new IOException("delete of " + digest + ": HTTP " + r.statusCode() + " " + r.body());
+    }
+
+    /** The HTTP status of a GET of a blob. */
+    public int blobStatus(String repository, Digest digest) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(url("/v2/" + repository + "/blobs/" + digest)).GET().build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     /** The size of a stored manifest, for index entries. */
     public long manifestSize(String repository, Digest digest) throws IOException, InterruptedException {
         HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(url("/v2/" + repository + "/manifests/" + digest))
