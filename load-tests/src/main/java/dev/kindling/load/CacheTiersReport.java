@@ -111,7 +111,7 @@ public final class CacheTiersReport {
             Double ratio = ratio(r);
             b.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %s | %s |\n",
                     r.mode().title(), r.scaleOuts().size(), m.provision(), m.image(), m.model(), m.fetch(), m.start(),
-                    m.other(), m.total(), ratio == null ? "—" : String.format(Locale.ROOT, "%.2fx", ratio), target, verdict(r)));
+                    m.other(), m.total(), ratio == null ? "—" : times(ratio), target, verdict(r)));
         }
         return b.toString();
     }
@@ -170,7 +170,8 @@ public final class CacheTiersReport {
 
     /**
      * One bar per mode, the per-phase medians end to end in the order they happen; image and model share their
-     * stretch (the longer of the two medians), one above the other. A mode that did not run gets an empty bar.
+     * stretch (the longer of the two medians), one above the other; the mode's target (its ratio times the no-caches
+     * median) is the bar's marker. A mode that did not run gets an empty bar.
      */
     public List<PhaseChart.Row> chartRows() {
         List<PhaseChart.Row> rows = new ArrayList<>();
@@ -191,10 +192,17 @@ public final class CacheTiersReport {
             at = add(segments, START, at, m.start(), PhaseChart.Lane.FULL);
             add(segments, CONTROL_PLANE, at, m.reporting(), PhaseChart.Lane.FULL);
             Double ratio = ratio(r);
+            ModeResult base = baseline();
+            Double target = base == null || r.mode().targetRatio() == null ? null : r.mode().targetRatio() * medians(base).total();
             rows.add(new PhaseChart.Row(r.mode().title(), segments, String.format(Locale.ROOT, "%.0f s%s", m.total(),
-                    ratio == null ? "" : String.format(Locale.ROOT, " (%.2fx)", ratio))));
+                    ratio == null ? "" : " (" + times(ratio) + ")"), target));
         }
         return rows;
+    }
+
+    /** A ratio as "0.48x"; below 0.1 with three decimals, so a warm start's 0.004x does not read as nothing. */
+    static String times(double ratio) {
+        return String.format(Locale.ROOT, ratio < 0.1 ? "%.3fx" : "%.2fx", ratio);
     }
 
     private static double add(List<PhaseChart.Segment> segments, String phase, double at, double length, PhaseChart.Lane lane) {

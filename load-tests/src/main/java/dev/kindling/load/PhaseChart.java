@@ -49,16 +49,29 @@ public final class PhaseChart {
         }
     }
 
-    /** One bar: its label on the left, its segments, and a note printed at its right end. */
-    public record Row(String label, List<Segment> segments, String note) {
+    /**
+     * One bar: its label on the left, its segments, a note printed at its right end, and optionally a marker (a
+     * target the bar should end before), drawn as a dashed line across the bar.
+     */
+    public record Row(String label, List<Segment> segments, String note, Double marker) {
         public Row {
             segments = List.copyOf(segments);
+            if (marker != null && !(marker >= 0)) throw new IllegalArgumentException("a marker must be >= 0, was " + marker);
+        }
+
+        public Row(String label, List<Segment> segments, String note) {
+            this(label, segments, note, null);
         }
     }
 
     static final Color BACKGROUND = Color.WHITE;
+    static final Color MARKER = Color.BLACK;
     private static final Color GRID = new Color(0xDD, 0xDD, 0xDD);
     private static final Color TEXT = new Color(0x22, 0x22, 0x22);
+    private static final BasicStroke DASHED = new BasicStroke(2, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10,
+            new float[] {4, 3}, 0);
+    /** The legend's entry for markers (compared by identity). */
+    private static final Phase TARGET = new Phase("target", MARKER);
     private static final int ROW_HEIGHT = 46;
     private static final int BAR_HEIGHT = 28;
     private static final int MARGIN = 16;
@@ -103,7 +116,8 @@ public final class PhaseChart {
         FontMetrics fm = m.getFontMetrics();
         int labelWidth = widest(fm, rows, Row::label);
         int noteWidth = widest(fm, rows, Row::note);
-        List<List<Phase>> legendLines = legendLines(fm, width - 2 * MARGIN);
+        boolean markers = rows.stream().anyMatch(r -> r.marker() != null);
+        List<List<Phase>> legendLines = legendLines(fm, width - 2 * MARGIN, markers);
         m.dispose();
 
         int plotLeft = MARGIN + labelWidth + 12;
@@ -113,7 +127,8 @@ public final class PhaseChart {
         int plotBottom = top + rows.size() * ROW_HEIGHT;
         int height = plotBottom + 44 + legendLines.size() * 22 + MARGIN;
 
-        double max = rows.stream().flatMap(r -> r.segments().stream()).mapToDouble(Segment::end).max().orElse(0);
+        double max = Math.max(rows.stream().flatMap(r -> r.segments().stream()).mapToDouble(Segment::end).max().orElse(0),
+                rows.stream().filter(r -> r.marker() != null).mapToDouble(Row::marker).max().orElse(0));
         double step = tickStep(max);
         double axisMax = Math.max(step, Math.ceil(max / step) * step);
         Function<Double, Integer> x = v -> plotLeft + (int) Math.round(v / axisMax * (plotRight - plotLeft));
@@ -156,6 +171,14 @@ public final class PhaseChart {
                     g.fillRect(x0, y0, w, h);
                     end = Math.max(end, x0 + w);
                 }
+                if (row.marker() != null) {
+                    int mx = x.apply(row.marker());
+                    g.setColor(MARKER);
+                    g.setStroke(DASHED);
+                    g.drawLine(mx, y - 4, mx, y + BAR_HEIGHT + 4);
+                    g.setStroke(new BasicStroke(1));
+                    end = Math.max(end, mx + 2);
+                }
                 if (row.note() != null && !row.note().isEmpty()) {
                     g.setColor(TEXT);
                     g.drawString(row.note(), end + 8, baseline);
@@ -170,8 +193,15 @@ public final class PhaseChart {
             for (List<Phase> line : legendLines) {
                 int lx = MARGIN;
                 for (Phase p : line) {
-                    g.setColor(p.color());
-                    g.fillRect(lx, ly - 11, 14, 14);
+                    if (p == TARGET) {
+                        g.setColor(MARKER);
+                        g.setStroke(DASHED);
+                        g.drawLine(lx + 7, ly - 13, lx + 7, ly + 3);
+                        g.setStroke(new BasicStroke(1));
+                    } else {
+                        g.setColor(p.color());
+                        g.fillRect(lx, ly - 11, 14, 14);
+                    }
                     g.setColor(TEXT);
                     g.drawString(p.name(), lx + 20, ly);
                     lx += legendItemWidth(fm, p);
@@ -196,11 +226,13 @@ public final class PhaseChart {
         }
     }
 
-    private List<List<Phase>> legendLines(FontMetrics fm, int available) {
+    private List<List<Phase>> legendLines(FontMetrics fm, int available, boolean markers) {
         List<List<Phase>> lines = new ArrayList<>();
         List<Phase> line = new ArrayList<>();
         int used = 0;
-        for (Phase p : phases) {
+        List<Phase> items = new ArrayList<>(phases);
+        if (markers) items.add(TARGET);
+        for (Phase p : items) {
             int w = legendItemWidth(fm, p);
             if (!line.isEmpty() && used + w > available) {
                 lines.add(line);

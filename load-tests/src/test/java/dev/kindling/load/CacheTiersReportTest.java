@@ -72,6 +72,12 @@ class CacheTiersReportTest {
     }
 
     @Test
+    void aRatioBelowATenthKeepsThreeDecimals() {
+        assertThat(CacheTiersReport.times(0.004)).isEqualTo("0.004x");
+        assertThat(CacheTiersReport.times(0.48)).isEqualTo("0.48x");
+    }
+
+    @Test
     void withoutTheBaselineNoModeHasAVerdict() {
         CacheTiersReport report = new CacheTiersReport(TIME_SCALE, List.of(
                 CacheTiersReport.ModeResult.measured(CacheTierMode.WARM_INSTANCE, List.of(onWarmInstance(0.1)))));
@@ -131,6 +137,9 @@ class CacheTiersReportTest {
         assertThat(model.lane()).isEqualTo(PhaseChart.Lane.LOWER);
         assertThat(model.start()).isEqualTo(image.start());
         assertThat(start.start()).isCloseTo(model.end(), within(1e-9));
+        assertThat(cold.marker()).isNull();
+        assertThat(rows.get(1).marker()).isCloseTo(0.55 * 540, within(1e-6));
+        assertThat(rows.get(2).note()).isEqualTo("162 s (0.30x)");
         assertThat(rows.getLast().segments()).isEmpty();
         assertThat(rows.getLast().note()).isEqualTo("not run");
     }

@@ -31,7 +31,7 @@ class PhaseChartTest {
                 new PhaseChart.Row("slow", List.of(new PhaseChart.Segment("wait", 0, 100, PhaseChart.Lane.FULL),
                         new PhaseChart.Segment("fetch", 100, 300, PhaseChart.Lane.UPPER),
                         new PhaseChart.Segment("load", 100, 200, PhaseChart.Lane.LOWER)), "400 s"),
-                new PhaseChart.Row("fast", List.of(new PhaseChart.Segment("wait", 0, 40, PhaseChart.Lane.FULL)), "40 s"),
+                new PhaseChart.Row("fast", List.of(new PhaseChart.Segment("wait", 0, 40, PhaseChart.Lane.FULL)), "40 s", 200.0),
                 new PhaseChart.Row("skipped", List.of(), "not run"));
     }
 
@@ -49,6 +49,8 @@ class PhaseChartTest {
         assertThat(count(png, LOAD)).isGreaterThan(500);
         assertThat(count(png, WAIT)).isGreaterThan(500);
         assertThat(count(png, FETCH)).isGreaterThan(count(png, LOAD));
+        // The fast row's target marker and the legend's entry for it.
+        assertThat(count(png, PhaseChart.MARKER)).isGreaterThan(20);
         long background = count(png, PhaseChart.BACKGROUND);
         assertThat(background).isLessThan((long) png.getWidth() * png.getHeight());
     }
@@ -77,8 +79,15 @@ class PhaseChartTest {
     }
 
     @Test
-    void refusesANegativeSegment() {
+    void drawsNoMarkerWhereNoRowHasOne() {
+        BufferedImage image = chart().render(List.of(rows().getFirst()));
+        assertThat(count(image, PhaseChart.MARKER)).isZero();
+    }
+
+    @Test
+    void refusesANegativeSegmentOrMarker() {
         assertThatThrownBy(() -> new PhaseChart.Segment("wait", 0, -1, PhaseChart.Lane.FULL)).hasMessageContaining(">= 0");
+        assertThatThrownBy(() -> new PhaseChart.Row("r", List.of(), null, -1.0)).hasMessageContaining(">= 0");
     }
 
     static Stream<Arguments> steps() {
