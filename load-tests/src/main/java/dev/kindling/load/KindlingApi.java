@@ -40,6 +40,47 @@ public final class KindlingApi implements AutoCloseable {
         return JSON.readTree(r.body());
     }
 
+    /** PUTs JSON that must be accepted (any 2xx) and returns the answer. */
+    public JsonNode put(String path, String json) {
+        HttpResponse<String> r = send(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)).build());
+        if (r.statusCode() / 100 != 2) throw failed("PUT", path, r);
+        return r.body().isBlank() ? JSON.createObjectNode() : JSON.readTree(r.body());
+    }
+
+    /** Parses a JSON answer read with {@link #probe}. */
+    public static JsonNode json(String body) {
+        return JSON.readTree(body);
+    }
+
+    /** GETs whatever is there: a probe of a resource a Kindling may not have yet. */
+    public HttpResponse<String> probe(String path) {
+        return send(request(path).GET().build());
+    }
+
+    /**
+     * PUTs {@code bytes} pseudo-random, incompressible bytes from {@code seed} to {@code uri} (an object in an
+     * S3-compatible store that asks for no credentials), streamed: nothing is held in memory or on disk.
+     */
+    public void putRandomObject(URI uri, long bytes, long seed) {
+        HttpRequest put = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(30))
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofInputStream(() -> new RandomBytes(bytes, seed)), bytes))
+                .build();
+        HttpResponse<String> r = send(put);
+        if (r.statusCode() / 100 != 2) throw new IllegalStateException("PUT " + uri + ": HTTP " + r.statusCode() + " " + r.body());
+    }
+
+    /** Makes a bucket in an S3-compatible store that asks for no credentials; one that exists already is fine. */
+    public void putBucket(URI uri) {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .PUT(HttpRequest.BodyPublishers.noBody()).build());
+        if (r.statusCode() / 100 != 2 && r.statusCode() != 409) {
+            throw new IllegalStateException("PUT " + uri + ": HTTP " + r.statusCode() + " " + r.body());
+        }
+    }
+
     /** GETs a resource's status code only: 404 says it is gone. */
     public int status(String path) {
         return send(request(path).GET().build()).statusCode();
@@ -83,6 +124,38 @@ public final class KindlingApi implements AutoCloseable {
 
     private static IllegalStateException failed(String method, String path, HttpResponse<String> r) {
         return new IllegalStateException(method + " " + path + ": HTTP " + r.statusCode() + " " + r.body());
+    }
+
+    /** A stream of pseudo-random bytes: incompressible, so no layer of the data path can shrink them. */
+    private static final class RandomBytes extends java.io.InputStream {
+        private final java.util.SplittableRandom random;
+        private long left;
+
+        RandomBytes(long bytes, long seed) {
+            this.random = new java.util.SplittableRandom(seed);
+            this.left = bytes;
+        }
+
+        @Override
+        public int read() {
+            if (left <= 0) return -1;
+            left--;
+            return random.nextInt(256);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (left <= 0) return -1;
+            int n = (int) Math.min(len, left);
+            int i = 0;
+            for (; i + 8 <= n; i += 8) {
+                long v = random.nextLong();
+                for (int k = 0; k < 8; k++) b[off + i + k] = (byte) (v >>> (8 * k));
+            }
+            for (; i < n; i++) b[off + i] = (byte) random.nextInt(256);
+            left -= n;
+            return n;
+        }
     }
 
     @Override

@@ -14,14 +14,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A Kindling control plane started from its jar as a process of its own, in the embedded default (embedded
  * PostgreSQL, registry, S3 store, local fleet launching at once), on a free loopback port, with every data directory
- * in one temporary directory. Closing it stops the process and what it started, and deletes that directory.
+ * in one temporary directory (the per-endpoint cache volumes too). Closing it stops the process and what it
+ * started, and deletes that directory.
  */
 public final class KindlingProcess implements AutoCloseable {
 
@@ -38,29 +41,43 @@ public final class KindlingProcess implements AutoCloseable {
 
     /** Starts the jar with {@code jvmOptions} and waits (at most {@code startTimeout}) until its health is UP. */
     public static KindlingProcess start(Path jar, List<String> jvmOptions, Duration startTimeout) {
+        return start(jar, jvmOptions, Map.of(), startTimeout);
+    }
+
+    /**
+     * Starts the jar with {@code jvmOptions} and Spring {@code properties} (key without {@code --}, value), which
+     * replace the defaults of the same key (a key given twice would bind as a comma-joined list), and waits (at most
+     * {@code startTimeout}) until its health is UP.
+     */
+    public static KindlingProcess start(Path jar, List<String> jvmOptions, Map<String, String> properties,
+                                        Duration startTimeout) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException("no Kindling jar at " + jar.toAbsolutePath() + "; build it with "
                     + "./mvnw -B -ntp -q -pl endpoint-api -am package -DskipTests, or pass --kindling-jar= or --kindling-url=");
         }
         Path work;
         try {
-            work = Files.createTempDirectory("kindling-router-bench-");
+            work = Files.createTempDirectory("kindling-bench-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         int port = freePort();
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("server.port", String.valueOf(port));
+        settings.put("server.address", "127.0.0.1");
+        settings.put("kindling.database.embedded-data-directory", work.resolve("postgres").toString());
+        settings.put("kindling.registry.embedded.data-directory", work.resolve("registry").toString());
+        settings.put("kindling.s3.embedded.port", "0");
+        settings.put("kindling.s3.embedded.data-directory", work.resolve("s3").toString());
+        settings.put("kindling.fleet.local.data-directory", work.resolve("fleet").toString());
+        settings.put("kindling.cache.directory", work.resolve("caches").toString());
+        settings.put("kindling.fleet.local.time-scale", "0");
+        settings.putAll(properties);
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", jar.toAbsolutePath().toString(),
-                "--server.port=" + port,
-                "--server.address=127.0.0.1",
-                "--kindling.database.embedded-data-directory=" + work.resolve("postgres"),
-                "--kindling.registry.embedded.data-directory=" + work.resolve("registry"),
-                "--kindling.s3.embedded.port=0",
-                "--kindling.s3.embedded.data-directory=" + work.resolve("s3"),
-                "--kindling.fleet.local.data-directory=" + work.resolve("fleet"),
-                "--kindling.fleet.local.time-scale=0"));
+        command.addAll(List.of("-jar", jar.toAbsolutePath().toString()));
+        settings.forEach((key, value) -> command.add("--" + key + "=" + value));
         Process process;
         try {
             process = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
