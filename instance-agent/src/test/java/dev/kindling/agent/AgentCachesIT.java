@@ -331,7 +331,7 @@ class AgentCachesIT {
         assertThat(instance.resolve("images").resolve(TestVolume.digest(manifest).hex()).resolve("rootfs")).doesNotExist();
         Map<String, Object> served = invoke("ki-1", "kc-1", controlPlane);
         assertThat(served.get("imageRootfs")).isEqualTo(volume.rootfs(manifest).toAbsolutePath().normalize().toString());
-        assertThat(((Map<?, ?>) served.get("model")).get("directory"))
+        assertThat(served.get("modelDirectory"))
                 .isEqualTo(volume.modelDirectory(model.url()).toAbsolutePath().normalize().toString());
 
         CacheInventory held = await().until(() -> controlPlane.latestOf("ki-1").map(h -> h.inventory()).orElse(null),
@@ -371,7 +371,7 @@ class AgentCachesIT {
         }
         Map<String, Object> served = invoke("ki-1", "kc-1", controlPlane);
         assertThat((String) served.get("imageRootfs")).startsWith(instance.toString());
-        assertThat((String) ((Map<?, ?>) served.get("model")).get("directory")).startsWith(instance.toString());
+        assertThat((String) served.get("modelDirectory")).startsWith(instance.toString());
     }
 
     @Test

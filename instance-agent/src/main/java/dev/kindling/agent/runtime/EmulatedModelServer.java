@@ -43,6 +43,7 @@ public final class EmulatedModelServer {
     private final Map<String, Object> model;
     /** The image's root filesystem as the copy got it: where a real container would run from. */
     private final String imageRootfs;
+    private final String modelDirectory;
     private volatile String exitReason;
 
     private EmulatedModelServer(String bindHost, String component, String copyId, Map<String, String> env) {
@@ -52,6 +53,7 @@ public final class EmulatedModelServer {
         this.latency = Duration.ofMillis(longEnv(env, "KINDLING_EMULATED_LATENCY_MILLIS"));
         this.model = describeModel(env.get(ModelCopy.MODEL_DIR_ENV));
         this.imageRootfs = env.get(ModelCopy.IMAGE_ROOTFS_ENV);
+        this.modelDirectory = env.get(ModelCopy.MODEL_DIR_ENV);
         String exit = env.get("KINDLING_EMULATED_EXIT_ON_START");
         if (exit != null && !exit.isBlank()) {
             // A crashed container listens on nothing. (An HttpServer that is bound but never started cannot even
@@ -125,6 +127,7 @@ public final class EmulatedModelServer {
         answer.put("echo", echo);
         if (model != null) answer.put("model", model);
         if (imageRootfs != null) answer.put("imageRootfs", imageRootfs);
+        if (modelDirectory != null) answer.put("modelDirectory", modelDirectory);
         send(ex, 200, Json.write(answer));
     }
 
@@ -152,7 +155,6 @@ public final class EmulatedModelServer {
             throw new UncheckedIOException("cannot read the model directory " + dir, e);
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("directory", dir);
         m.put("files", files);
         m.put("bytes", bytes);
         return m;
