@@ -8,6 +8,7 @@ import dev.kindling.agent.cache.TierReport;
 import dev.kindling.agent.cache.TieredFetch;
 import dev.kindling.agent.cache.TieredModelFetch;
 import dev.kindling.agent.cache.endpoint.EndpointCaches;
+import dev.kindling.agent.cache.endpoint.VolumeModels;
 import dev.kindling.agent.cache.peer.EndpointPeers;
 import dev.kindling.agent.cache.peer.HeldContent;
 import dev.kindling.agent.cache.peer.PeerArtifactCache;
@@ -43,7 +44,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * The data path of one instance: its stores (image blobs and model artifacts under one disk budget), cache tiers,
  * registries and S3 access, shared by all its copies. Each copy's image and model are resolved local store first,
  * then the endpoint's caches (the volume the control plane granted, or one the agent was configured with), then the
- * endpoint's other instances (peer fetch), then the registry or S3, and pinned until the copy lets go of them. It also
+ * endpoint's other instances (peer fetch), then the registry or S3, and pinned until the copy lets go of them. An
+ * image or model the granted volume holds unpacked is used there in place, read-only, once its tree checks out. It also
  * serves what it holds to those peers, and says what it holds complete.
  */
 public final class DataPath implements CopyData, InstanceCaches, AutoCloseable {
@@ -81,7 +83,8 @@ public final class DataPath implements CopyData, InstanceCaches, AutoCloseable {
         List<ImageCache> imageCaches = List.of(endpointCaches.imageTier(),
                 new PeerImageCache(peers, endpointCaches::peerToken, peerClient, settings.throughput()));
         this.images = new InstanceImages(settings.root().resolve("images"), blobs, registries,
-                new ImagePuller(new TieredFetch(imageCaches, fetcher), settings.throughput().disk()));
+                new ImagePuller(new TieredFetch(imageCaches, fetcher), settings.throughput().disk()),
+                endpointCaches.imagesInPlace());
 
         DataPathSettings.S3Access access = settings.s3();
         Region region = Region.of(access.region());
@@ -92,8 +95,10 @@ public final class DataPath implements CopyData, InstanceCaches, AutoCloseable {
         this.models = new ArtifactStore(settings.root().resolve("models"), budget);
         List<ArtifactCache> modelCaches = List.of(endpointCaches.modelTier(),
                 new PeerArtifactCache(peers, endpointCaches::peerToken, peerClient, settings.throughput()));
-        this.modelTiers = new TieredModelFetch(modelCaches, objects, settings.throughput());
-        this.inventory = new InstanceInventory(settings.root().resolve("inventory.json"), blobs, images, models, budget);
+        VolumeModels.InPlace modelsInPlace = endpointCaches.modelsInPlace();
+        this.modelTiers = new TieredModelFetch(modelCaches, objects, settings.throughput(), modelsInPlace);
+        this.inventory = new InstanceInventory(settings.root().resolve("inventory.json"), blobs, images, models, budget,
+                modelsInPlace);
         Throughput network = settings.throughput().network();
         this.held = new HeldContent() {
             @Override

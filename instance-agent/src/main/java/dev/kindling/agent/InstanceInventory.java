@@ -3,6 +3,7 @@ package dev.kindling.agent;
 import dev.kindling.agent.artifact.Artifact;
 import dev.kindling.agent.artifact.ArtifactKey;
 import dev.kindling.agent.artifact.ArtifactStore;
+import dev.kindling.agent.cache.MountedModels;
 import dev.kindling.agent.image.InstanceImages;
 import dev.kindling.agent.internal.Json;
 import dev.kindling.agent.io.FileTrees;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,13 +51,22 @@ final class InstanceInventory {
     private final InstanceImages images;
     private final ArtifactStore models;
     private final DiskBudget budget;
+    private final MountedModels mountedModels;
     private final Names names;
     private long namesChanged;
     private long computedAtBudget = -1;
     private long computedAtNames = -1;
+    private long computedAtMounted = -1;
     private CacheInventory computed = CacheInventory.EMPTY;
 
     InstanceInventory(Path file, BlobStore blobs, InstanceImages images, ArtifactStore models, DiskBudget budget) {
+        this(file, blobs, images, models, budget, MountedModels.NONE);
+    }
+
+    /** An inventory that also counts images and models used in place from a mounted volume: they are on the instance. */
+    InstanceInventory(Path file, BlobStore blobs, InstanceImages images, ArtifactStore models, DiskBudget budget,
+                      MountedModels mountedModels) {
+        this.mountedModels = mountedModels;
         this.file = file;
         this.blobs = blobs;
         this.images = images;
@@ -99,22 +110,31 @@ final class InstanceInventory {
 
     synchronized CacheInventory inventory() {
         long budgetNow = budget.changes();
-        if (budgetNow == computedAtBudget && namesChanged == computedAtNames) return computed;
+        long mountedNow = images.mountedChanges() + mountedModels.changes();
+        if (budgetNow == computedAtBudget && namesChanged == computedAtNames && mountedNow == computedAtMounted) {
+            return computed;
+        }
         List<CacheInventory.Held> heldImages = new ArrayList<>();
         names.images().forEach((reference, image) -> {
             if (complete(image)) heldImages.add(new CacheInventory.Held(reference, image.bytes()));
         });
         List<CacheInventory.Held> heldModels = new ArrayList<>();
-        names.models().forEach((url, model) -> models.held(new ArtifactKey(model.key()))
-                .ifPresent(a -> heldModels.add(new CacheInventory.Held(url, a.bytes()))));
+        names.models().forEach((url, model) -> {
+            ArtifactKey key = new ArtifactKey(model.key());
+            Optional<Long> bytes = models.held(key).map(a -> a.bytes());
+            if (bytes.isEmpty() && mountedModels.holds(key)) bytes = Optional.of(model.bytes());
+            bytes.ifPresent(b -> heldModels.add(new CacheInventory.Held(url, b)));
+        });
         computed = new CacheInventory(heldImages, heldModels);
         computedAtBudget = budgetNow;
         computedAtNames = namesChanged;
+        computedAtMounted = mountedNow;
         return computed;
     }
 
     private boolean complete(HeldImage image) {
-        if (images.isUnpacked(Digest.parse(image.manifestDigest()))) return true;
+        Digest manifest = Digest.parse(image.manifestDigest());
+        if (images.isUnpacked(manifest) || images.isMounted(manifest)) return true;
         return image.blobs().stream().allMatch(d -> blobs.holds(Digest.parse(d)));
     }
 }

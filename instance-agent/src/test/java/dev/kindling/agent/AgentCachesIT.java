@@ -14,6 +14,7 @@ import dev.kindling.agent.protocol.CopyStartup.BlobSource;
 import dev.kindling.agent.protocol.CopyStartup.CacheFault;
 import dev.kindling.agent.protocol.CopyState;
 import dev.kindling.agent.protocol.Peer;
+import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
 import dev.kindling.agent.registry.FetchSettings;
 import dev.kindling.agent.registry.LocalRegistry;
@@ -125,11 +126,38 @@ class AgentCachesIT {
         return new Model("s3://models/" + key, key, packed, weights.length);
     }
 
+    /** The manifest of a pushed image, byte for byte as the registry stores it. */
+    private static byte[] manifestOf(Image image) {
+        byte[][] b = image.blobs();
+        return LocalRegistry.manifestJson(RegistryClient.OCI_MANIFEST,
+                new Descriptor("application/vnd.oci.image.config.v1+json", TestVolume.digest(b[0]), b[0].length),
+                java.util.stream.Stream.of(b).skip(1).map(l -> new Descriptor("application/vnd.oci.image.layer.v1.tar",
+                        TestVolume.digest(l), l.length)).toList());
+    }
+
+    /** What the copy's model server says it runs from: its image root filesystem and model directory. */
+    private static Map<String, Object> invoke(String instanceId, String copyId, FakeControlPlane controlPlane) throws Exception {
+        String url = controlPlane.latest(instanceId, copyId).orElseThrow().modelServerUrl();
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url + "/invocations"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).header("Content-Type", "application/json").build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> answer = dev.kindling.agent.internal.Json.read(r.body(), Map.class);
+            return answer;
+        }
+    }
+
     private InstanceAgent agent(String instanceId) {
+        return agent(instanceId, registry.host(), s3.endpoint());
+    }
+
+    private InstanceAgent agent(String instanceId, String registryHost, java.net.URI s3Endpoint) {
         DataPathSettings data = new DataPathSettings(dir.resolve(instanceId), 1L << 30,
                 new FetchSettings(128 * 1024, 2, 2, Duration.ofSeconds(10)),
-                new Registries.Settings(registry.host(), null, RegistryCredentials.anonymous(), Duration.ofSeconds(5)),
-                new DataPathSettings.S3Access(s3.endpoint(), "us-east-1", AnonymousCredentialsProvider.create(),
+                new Registries.Settings(registryHost, null, RegistryCredentials.anonymous(), Duration.ofSeconds(5)),
+                new DataPathSettings.S3Access(s3Endpoint, "us-east-1", AnonymousCredentialsProvider.create(),
                         S3FetchSettings.DEFAULTS.withChunkBytes(128 * 1024).withParallelism(2)),
                 null, null, InstanceThroughput.UNLIMITED);
         InstanceAgent agent = InstanceAgent.start(new AgentSettings(instanceId, "ml.g5.xlarge", controlPlane.url(), HEARTBEAT,
@@ -266,5 +294,106 @@ class AgentCachesIT {
         });
         assertThat(startup.tiers()).extracting(CopyStartup.TierUsage::tier).containsOnly("peer");
         assertThat(startup.cacheFaults()).isEmpty();
+    }
+
+    @Test
+    void anImageAndModelTheVolumeHoldsUnpackedAreUsedWhereTheyLieWithNothingCopiedOrFetched() throws Exception {
+        Image image = push("inplace/app", 11);
+        Model model = put("inplace/model.tar.gz", 12);
+        byte[] manifest = manifestOf(image);
+        TestVolume volume = TestVolume.at(dir.resolve("volumes/chat-7"), ENDPOINT, 7)
+                .unpackedImage(image.reference(), manifest, image.blobs())
+                .unpackedModel(model.url(), "models", model.key(), model.packed()).complete();
+        // The registry can no longer serve a blob: whatever the copy runs from, it did not come from there.
+        for (byte[] blob : image.blobs()) registry.deleteBlob(image.repository(), TestVolume.digest(blob));
+        controlPlane.registerStatus = 200;
+        controlPlane.grant = new CacheGrant(ENDPOINT, 7, volume.root().toString(), volume.models().toString(), null);
+        controlPlane.assignments = List.of(copy("kc-1", image, model));
+        agent("ki-1");
+
+        CopyStartup startup = awaitServing("ki-1", "kc-1");
+
+        assertThat(sources(startup, "image")).extracting(BlobSource::id).containsExactlyElementsOf(image.digests());
+        assertThat(sources(startup, "image")).extracting(BlobSource::tier).containsOnly("endpoint-image-cache");
+        assertThat(sources(startup, "model")).singleElement().satisfies(b -> {
+            assertThat(b.id()).isEqualTo(model.url());
+            assertThat(b.tier()).isEqualTo("endpoint-model-cache");
+            assertThat(b.bytes()).isEqualTo(model.packed().length);
+        });
+        assertThat(startup.tiers()).containsExactlyInAnyOrder(
+                new CopyStartup.TierUsage("image", "endpoint-image-cache", 3, image.bytes()),
+                new CopyStartup.TierUsage("model", "endpoint-model-cache", 1, model.packed().length));
+        assertThat(startup.cacheFaults()).isEmpty();
+        Path instance = dir.resolve("ki-1");
+        for (String digest : image.digests()) {
+            assertThat(instance.resolve("blobs/sha256").resolve(Digest.parse(digest).hex())).as("copied into the store").doesNotExist();
+        }
+        assertThat(instance.resolve("images").resolve(TestVolume.digest(manifest).hex()).resolve("rootfs")).doesNotExist();
+        Map<String, Object> served = invoke("ki-1", "kc-1", controlPlane);
+        assertThat(served.get("imageRootfs")).isEqualTo(volume.rootfs(manifest).toAbsolutePath().normalize().toString());
+        assertThat(served.get("modelDirectory"))
+                .isEqualTo(volume.modelDirectory(model.url()).toAbsolutePath().normalize().toString());
+
+        CacheInventory held = await().until(() -> controlPlane.latestOf("ki-1").map(h -> h.inventory()).orElse(null),
+                i -> i != null && i.images().size() == 1 && i.models().size() == 1);
+        assertThat(held.images()).containsExactly(new CacheInventory.Held(image.reference(), image.bytes()));
+        assertThat(held.models()).containsExactly(new CacheInventory.Held(model.url(), model.unpackedBytes()));
+    }
+
+    @Test
+    void aTamperedTreeOnTheVolumeIsACorruptFaultAndTheCopyTakesBlobsAndObjectsThroughTheTiers() throws Exception {
+        Image image = push("tampered/app", 13);
+        Model model = put("tampered/model.tar.gz", 14);
+        byte[] manifest = manifestOf(image);
+        TestVolume volume = TestVolume.at(dir.resolve("volumes/chat-8"), ENDPOINT, 8)
+                .unpackedImage(image.reference(), manifest, image.blobs())
+                .unpackedModel(model.url(), "models", model.key(), model.packed()).complete();
+        Files.writeString(volume.rootfs(manifest).resolve("srv/settings"), "tampered");
+        Files.write(volume.modelDirectory(model.url()).resolve("weights.bin"), random(98, 10));
+        controlPlane.grant = new CacheGrant(ENDPOINT, 8, volume.root().toString(), volume.models().toString(), null);
+        controlPlane.assignments = List.of(copy("kc-1", image, model));
+        agent("ki-1");
+
+        CopyStartup startup = awaitServing("ki-1", "kc-1");
+
+        String rootfs = volume.root().relativize(volume.rootfs(manifest)).toString();
+        String modelDirectory = volume.root().relativize(volume.modelDirectory(model.url())).toString();
+        assertThat(startup.cacheFaults()).extracting(CacheFault::artifact, CacheFault::tier, CacheFault::kind, CacheFault::id,
+                CacheFault::generation).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("image", "endpoint-image-cache", "corrupt", rootfs, 8L),
+                org.assertj.core.groups.Tuple.tuple("model", "endpoint-model-cache", "corrupt", modelDirectory, 8L));
+        // The volume's blobs and objects are intact: its blob and object tiers serve them, copied into the instance.
+        assertThat(sources(startup, "image")).extracting(BlobSource::tier).containsOnly("endpoint-image-cache").hasSize(3);
+        assertThat(sources(startup, "model")).extracting(BlobSource::tier).containsExactly("endpoint-model-cache");
+        Path instance = dir.resolve("ki-1");
+        for (String digest : image.digests()) {
+            assertThat(instance.resolve("blobs/sha256").resolve(Digest.parse(digest).hex())).exists();
+        }
+        Map<String, Object> served = invoke("ki-1", "kc-1", controlPlane);
+        assertThat((String) served.get("imageRootfs")).startsWith(instance.toString());
+        assertThat((String) served.get("modelDirectory")).startsWith(instance.toString());
+    }
+
+    @Test
+    void withRegistryAndS3UnreachableACopyOfWhatTheVolumeHoldsUnpackedStillStarts() throws Exception {
+        Image image = push("outage/app", 15);
+        Model model = put("outage/model.tar.gz", 16);
+        byte[] manifest = manifestOf(image);
+        TestVolume volume = TestVolume.at(dir.resolve("volumes/chat-9"), ENDPOINT, 9)
+                .unpackedImage(image.reference(), manifest, image.blobs())
+                .unpackedModel(model.url(), "models", model.key(), model.packed()).complete();
+        controlPlane.grant = new CacheGrant(ENDPOINT, 9, volume.root().toString(), volume.models().toString(), null);
+        controlPlane.assignments = List.of(copy("kc-1", image, model));
+        agent("ki-1", "127.0.0.1:1", java.net.URI.create("http://127.0.0.1:1"));
+
+        CopyStartup startup = awaitServing("ki-1", "kc-1");
+
+        assertThat(startup.tiers()).extracting(CopyStartup.TierUsage::tier)
+                .containsExactlyInAnyOrder("endpoint-image-cache", "endpoint-model-cache");
+        assertThat(startup.fallbacks()).anySatisfy(f -> assertThat(f)
+                .contains("using the manifest " + TestVolume.digest(manifest) + " the endpoint cache volume lists"));
+        assertThat(startup.fallbacks()).anySatisfy(f -> assertThat(f).contains("serving the model the endpoint cache volume lists"));
+        Map<String, Object> served = invoke("ki-1", "kc-1", controlPlane);
+        assertThat(served.get("imageRootfs")).isEqualTo(volume.rootfs(manifest).toAbsolutePath().normalize().toString());
     }
 }

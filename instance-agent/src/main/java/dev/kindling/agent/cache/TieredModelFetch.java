@@ -15,6 +15,7 @@ import dev.kindling.agent.store.DiskBudget;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import dev.kindling.agent.protocol.CopyStartup;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,6 +34,10 @@ import java.util.function.LongConsumer;
  * tier that misses or fails hands it to the next; only S3 failing fails the fetch, with a reason naming the model
  * URI, the object and the cause. Reports hits and bytes per tier ({@link TierReport}, as for images) and every
  * fallback with its cause.
+ *
+ * <p>A model not in the store but laid out as a directory on a mounted volume ({@link MountedModels}: the endpoint's
+ * cache volume) with the object versions S3 lists now is used where it lies once its tree checks out, nothing copied;
+ * if S3 cannot be reached, as the volume lists it.
  */
 public final class TieredModelFetch {
 
@@ -42,10 +47,18 @@ public final class TieredModelFetch {
     private final List<ArtifactCache> caches;
     private final S3ObjectFetcher s3;
     private final InstanceThroughput throughput;
+    private final MountedModels mounted;
     /** One fetch per artifact at a time: two copies starting together share one download, not its partial files. */
     private final ConcurrentHashMap<ArtifactKey, ReentrantLock> fetching = new ConcurrentHashMap<>();
 
     public TieredModelFetch(List<ArtifactCache> caches, S3ObjectFetcher s3, InstanceThroughput throughput) {
+        this(caches, s3, throughput, MountedModels.NONE);
+    }
+
+    /** A fetch that also uses models in place from {@code mounted}. */
+    public TieredModelFetch(List<ArtifactCache> caches, S3ObjectFetcher s3, InstanceThroughput throughput,
+                            MountedModels mounted) {
+        this.mounted = mounted;
         this.caches = List.copyOf(caches);
         this.s3 = s3;
         this.throughput = throughput;
@@ -82,6 +95,11 @@ public final class TieredModelFetch {
         } catch (ArtifactException e) {
             if (e.code() != Code.UNAVAILABLE) throw e.within(model);
             return fallback(uri, store, tally, e, started)
+                    .or(() -> inPlace(uri, null, store, tally, started).map(r -> {
+                        tally.fallback("S3 unreachable while resolving " + uri + " (" + e.getMessage() + "); serving the "
+                                + "model the endpoint cache volume lists for it");
+                        return new Result(r.artifact(), tally.report(), r.s3(), r.elapsed(), r.lease());
+                    }))
                     .orElseThrow(() -> e.within(model + ": S3 is unreachable and no complete copy is stored"));
         } catch (IllegalArgumentException e) {
             throw new ArtifactException(Code.INVALID, model + ": " + e.getMessage(), e);
@@ -96,6 +114,11 @@ public final class TieredModelFetch {
                 tally.hits(LOCAL, source.objects().size(), local.get().bytes());
                 source.objects().forEach(o -> tally.source(o.uri().toString(), o.size(), LOCAL, 0));
                 return new Result(local.get(), tally.report(), Optional.empty(), Duration.ofNanos(System.nanoTime() - started), lease);
+            }
+            Optional<Result> inPlace = inPlace(uri, source, store, tally, started);
+            if (inPlace.isPresent()) {
+                lease.close(); // nothing of it in the store to pin
+                return inPlace.get();
             }
             Optional<S3FetchReport> fromS3;
             Artifact artifact;
@@ -115,6 +138,27 @@ public final class TieredModelFetch {
             throw e;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The model as a directory on a mounted volume, each object counted as served by its tier; faults tallied. */
+    private Optional<Result> inPlace(S3Uri uri, ArtifactSource current, ArtifactStore store, TierReport.Tally tally,
+                                     long started) {
+        switch (mounted.find(uri.toString(), current)) {
+            case MountedModels.Lookup.NotThere notThere -> {
+                tally.faults(notThere.faults());
+                notThere.fallbacks().forEach(tally::fallback);
+                return Optional.empty();
+            }
+            case MountedModels.Lookup.Found found -> {
+                ArtifactSource listed = found.source();
+                Artifact a = new Artifact(listed.key(), listed.uri(), found.directory(), found.bytes(), Instant.now(),
+                        listed.objects());
+                tally.hits(found.tier(), listed.objects().size(), listed.bytes());
+                listed.objects().forEach(o -> tally.source(o.uri().toString(), o.size(), found.tier(), found.verifyNanos()));
+                return Optional.of(new Result(a, tally.report(), Optional.empty(), Duration.ofNanos(System.nanoTime() - started),
+                        store.lease(Set.of())));
+            }
         }
     }
 

@@ -54,6 +54,10 @@ import java.util.stream.Stream;
  *
  * <p>Unpacked trees count against the instance's disk budget with its blobs and models: a tree no copy uses is
  * evicted like them (moved aside at once, deleted in the background), keeping its manifest.
+ *
+ * <p>An image not unpacked here but unpacked on a volume mounted here ({@link MountedImages}: the endpoint's cache
+ * volume) is used where it lies, once its tree checks out: nothing written, nothing counted against the budget. If
+ * the registry cannot say what a reference names, the manifest such a volume lists for it stands in.
  */
 public final class InstanceImages implements AutoCloseable {
 
@@ -66,11 +70,18 @@ public final class InstanceImages implements AutoCloseable {
     private final Map<Digest, Pull> pulling = new ConcurrentHashMap<>();
     private final Set<Thread> pullThreads = ConcurrentHashMap.newKeySet();
     private final DiskBudget budget;
+    private final MountedImages mounted;
 
     /** The name of unpacked trees in the disk budget. */
     public static final String BUDGET_NAME = "image";
 
     public InstanceImages(Path root, BlobStore store, Registries registries, ImagePuller puller) {
+        this(root, store, registries, puller, MountedImages.NONE);
+    }
+
+    /** Images that may also be used in place from {@code mounted}. */
+    public InstanceImages(Path root, BlobStore store, Registries registries, ImagePuller puller, MountedImages mounted) {
+        this.mounted = mounted;
         this.root = root;
         this.store = store;
         this.registries = registries;
@@ -188,22 +199,64 @@ public final class InstanceImages implements AutoCloseable {
     public PreparedImage prepare(String image, Progress progress) throws InterruptedException {
         ImageReference ref = registries.reference(image);
         List<String> fallbacks = new ArrayList<>();
-        Manifest manifest = resolve(ref, fallbacks);
+        Manifest manifest = resolveOrMounted(image, ref, fallbacks);
         progress.total(manifest.totalBytes());
         Set<Digest> blobs = manifest.blobs().stream().map(Descriptor::digest).collect(Collectors.toSet());
         // Pinned before looking: an unpacked tree seen here cannot be evicted before the copy uses it.
         BlobStore.Lease lease = store.lease(blobs);
         DiskBudget.Lease tree = budget.lease(BUDGET_NAME, Set.of(manifest.digest().hex()));
         try {
+            List<CacheFault> faults = new ArrayList<>();
+            if (!unpacked(manifest)) {
+                switch (mounted.find(manifest)) {
+                    case MountedImages.Lookup.Found found -> {
+                        // Used where it lies: nothing of it on this instance's disk to pin.
+                        lease.close();
+                        tree.close();
+                        return inPlace(ref, manifest, found, fallbacks);
+                    }
+                    case MountedImages.Lookup.NotThere notThere -> {
+                        faults.addAll(notThere.faults());
+                        fallbacks.addAll(notThere.fallbacks());
+                    }
+                }
+            }
             Pulled pulled = unpacked(manifest) ? alreadyHere(manifest) : awaitPull(ref, manifest, progress);
             fallbacks.addAll(pulled.fallbacks());
+            faults.addAll(pulled.faults());
             return new PreparedImage(ref, manifest, rootfs(manifest), pulled.tiers(), List.copyOf(fallbacks),
-                    pulled.sources(), pulled.faults(), lease, tree);
+                    pulled.sources(), List.copyOf(faults), lease, tree);
         } catch (RuntimeException | InterruptedException e) {
             lease.close();
             tree.close();
             throw e;
         }
+    }
+
+    /** The manifest from the registry (or kept here); if neither can say, the one a mounted volume lists. */
+    private Manifest resolveOrMounted(String image, ImageReference ref, List<String> fallbacks) {
+        try {
+            return resolve(ref, fallbacks);
+        } catch (RegistryException e) {
+            if (!e.retryable()) throw e;
+            Optional<Manifest> listed = mounted.manifest(image).or(() -> mounted.manifest(ref.toString()));
+            if (listed.isEmpty()) throw e;
+            fallbacks.add("image " + ref + ": the registry could not be reached (" + e.getMessage()
+                    + "); using the manifest " + listed.get().digest() + " the endpoint cache volume lists for it");
+            return listed.get();
+        }
+    }
+
+    /** An image used in place: every blob counts as served by the volume's tier, in the time its tree took to check. */
+    private PreparedImage inPlace(ImageReference ref, Manifest manifest, MountedImages.Lookup.Found found,
+                                  List<String> fallbacks) {
+        Map<String, TierReport.TierStats> tiers = new LinkedHashMap<>();
+        tiers.put(found.tier(), new TierReport.TierStats(manifest.blobs().size(), manifest.totalBytes()));
+        double seconds = found.verifyNanos() / 1e9;
+        List<BlobSource> sources = manifest.blobs().stream()
+                .map(b -> new BlobSource(CopyStartup.IMAGE, b.digest().toString(), b.size(), found.tier(), seconds)).toList();
+        return new PreparedImage(ref, manifest, found.rootfs(), tiers, List.copyOf(fallbacks), sources, List.of(),
+                store.lease(Set.of()), budget.lease(BUDGET_NAME, Set.of()));
     }
 
     private Manifest resolve(ImageReference ref, List<String> fallbacks) {
@@ -310,6 +363,16 @@ public final class InstanceImages implements AutoCloseable {
     /** Whether the image of this manifest is unpacked here, so a copy of it starts without fetching a byte. */
     public boolean isUnpacked(Digest manifestDigest) {
         return Files.isRegularFile(root.resolve(manifestDigest.hex()).resolve("unpacked"));
+    }
+
+    /** Whether the image of this manifest is used in place from a volume mounted here, its tree found intact. */
+    public boolean isMounted(Digest manifestDigest) {
+        return mounted.holds(manifestDigest);
+    }
+
+    /** A count that changes whenever what {@link #isMounted} answers may have changed. */
+    public long mountedChanges() {
+        return mounted.changes();
     }
 
     private boolean unpacked(Manifest m) {

@@ -95,6 +95,28 @@ public final class RegistryClient implements AutoCloseable {
         return new PulledManifest(new Manifest(raw.digest, raw.mediaType, descriptor(config, doing), layers), raw.bytes);
     }
 
+    /**
+     * A platform manifest from its bytes as stored elsewhere (a cache volume keeps them as a blob); its digest is
+     * their SHA-256, so a caller that expected one compares. An index, or anything but a manifest, is refused.
+     */
+    public static Manifest manifestOf(byte[] bytes) {
+        String doing = "reading a stored manifest";
+        JsonNode json;
+        try {
+            json = JSON.readTree(bytes);
+        } catch (RuntimeException e) {
+            throw new RegistryException(doing + ": not JSON", 0, e);
+        }
+        String type = json.path("mediaType").asString("");
+        if (type.isEmpty() && !json.has("manifests")) type = OCI_MANIFEST;
+        if (!type.equals(OCI_MANIFEST) && !type.equals(DOCKER_MANIFEST)) {
+            throw new RegistryException(doing + ": unsupported manifest type " + type, 0);
+        }
+        List<Descriptor> layers = new ArrayList<>();
+        for (JsonNode l : json.path("layers")) layers.add(descriptor(l, doing));
+        return new Manifest(Digest.of(Hashes.sha256().digest(bytes)), type, descriptor(json.path("config"), doing), layers);
+    }
+
     private record Raw(String mediaType, Digest digest, JsonNode json, byte[] bytes) {}
 
     private Raw getManifest(String repository, String reference, Digest expected, String doing) {

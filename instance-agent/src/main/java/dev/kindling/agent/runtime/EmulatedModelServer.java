@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 
 /**
  * An emulated model server that honours the SageMaker container contract: {@code GET /ping} answers 200 once the
- * model is loaded, {@code POST /invocations} answers the request. It echoes what it was sent and who answered.
+ * model is loaded, {@code POST /invocations} answers the request. It echoes what it was sent and who answered, and
+ * where its image and model lie.
  *
  * <p>Its behaviour follows the copy's environment, so tests and demos can shape it:
  * {@code KINDLING_EMULATED_STARTUP_MILLIS} (time before /ping answers 200), {@code KINDLING_EMULATED_LATENCY_MILLIS}
@@ -40,6 +41,9 @@ public final class EmulatedModelServer {
     private final String copyId;
     private final AtomicLong invocations = new AtomicLong();
     private final Map<String, Object> model;
+    /** The image's root filesystem as the copy got it: where a real container would run from. */
+    private final String imageRootfs;
+    private final String modelDirectory;
     private volatile String exitReason;
 
     private EmulatedModelServer(String bindHost, String component, String copyId, Map<String, String> env) {
@@ -48,6 +52,8 @@ public final class EmulatedModelServer {
         this.readyAt = Instant.now().plusMillis(longEnv(env, "KINDLING_EMULATED_STARTUP_MILLIS"));
         this.latency = Duration.ofMillis(longEnv(env, "KINDLING_EMULATED_LATENCY_MILLIS"));
         this.model = describeModel(env.get(ModelCopy.MODEL_DIR_ENV));
+        this.imageRootfs = env.get(ModelCopy.IMAGE_ROOTFS_ENV);
+        this.modelDirectory = env.get(ModelCopy.MODEL_DIR_ENV);
         String exit = env.get("KINDLING_EMULATED_EXIT_ON_START");
         if (exit != null && !exit.isBlank()) {
             // A crashed container listens on nothing. (An HttpServer that is bound but never started cannot even
@@ -120,6 +126,8 @@ public final class EmulatedModelServer {
         answer.put("bytes", body.length);
         answer.put("echo", echo);
         if (model != null) answer.put("model", model);
+        if (imageRootfs != null) answer.put("imageRootfs", imageRootfs);
+        if (modelDirectory != null) answer.put("modelDirectory", modelDirectory);
         send(ex, 200, Json.write(answer));
     }
 

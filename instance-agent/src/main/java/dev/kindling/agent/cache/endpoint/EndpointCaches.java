@@ -4,6 +4,7 @@ import dev.kindling.agent.io.Throughput;
 import dev.kindling.agent.protocol.CacheGrant;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,6 +25,8 @@ public final class EndpointCaches {
     private final EndpointVolume configuredModels;
     private final Throughput disk;
     private final AtomicReference<Current> current;
+    /** Grants taken and trees checked: what the volumes are known to hold in place changes with either. */
+    private final AtomicLong changes = new AtomicLong();
 
     /**
      * Caches read from the grant once there is one, else from these directories (either may be null), copying into
@@ -41,7 +44,18 @@ public final class EndpointCaches {
      * volume lists is read once per grant.
      */
     public void grant(CacheGrant grant) {
-        current.updateAndGet(c -> Objects.equals(c.grant(), grant) ? c : of(grant));
+        Current before = current.get();
+        Current after = current.updateAndGet(c -> Objects.equals(c.grant(), grant) ? c : of(grant));
+        if (after != before) changes.incrementAndGet();
+    }
+
+    /** A count that changes whenever what the volumes are known to hold in place may have changed. */
+    long changes() {
+        return changes.get();
+    }
+
+    void checked() {
+        changes.incrementAndGet();
     }
 
     private Current of(CacheGrant grant) {
@@ -93,5 +107,15 @@ public final class EndpointCaches {
     /** The endpoint model cache tier. */
     public EndpointModelCache modelTier() {
         return new EndpointModelCache(this);
+    }
+
+    /** Images on the volume granted now, used where they lie. */
+    public VolumeImages.InPlace imagesInPlace() {
+        return new VolumeImages.InPlace(this);
+    }
+
+    /** Models on the volume granted now, used where they lie. */
+    public VolumeModels.InPlace modelsInPlace() {
+        return new VolumeModels.InPlace(this);
     }
 }

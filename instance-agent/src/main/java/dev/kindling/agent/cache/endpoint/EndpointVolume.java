@@ -1,11 +1,15 @@
 package dev.kindling.agent.cache.endpoint;
 
+import dev.kindling.agent.image.TreeDigest;
 import dev.kindling.agent.internal.Json;
 import dev.kindling.agent.protocol.CopyStartup.CacheFault;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One endpoint cache volume as a tier reads it: the directory its blobs or objects are under, and what the volume
@@ -34,6 +38,15 @@ final class EndpointVolume {
     private final Long generation;
     /** Read once: a volume is written before it is granted and never changes after. Failures are read again. */
     private volatile State.Listed listed;
+    /** Each tree is checked once per grant, for the same reason; copies asking at once share one check. */
+    private final Map<String, CompletableFuture<Verdict>> trees = new ConcurrentHashMap<>();
+
+    /** What checking one tree on the volume found: intact ({@code kind} null) or a {@link CacheFault} kind. */
+    record Verdict(String kind, String detail, long nanos) {
+        boolean intact() {
+            return kind == null;
+        }
+    }
 
     private EndpointVolume(String location, Path data, Path list, String endpointName, Long generation) {
         this.location = location;
@@ -60,6 +73,62 @@ final class EndpointVolume {
 
     Path data() {
         return data;
+    }
+
+    /** The volume's root, where its list is; null for a configured directory. */
+    Path root() {
+        return list == null ? null : list.getParent();
+    }
+
+    /**
+     * Checks the tree at {@code relative} (to the root) against {@code treeDigest}, once; {@code checked} runs
+     * when this call did the check. A path that leaves the volume is corrupt, one that is not there missing.
+     */
+    Verdict verify(String relative, String treeDigest, Runnable checked) {
+        CompletableFuture<Verdict> mine = new CompletableFuture<>();
+        CompletableFuture<Verdict> known = trees.putIfAbsent(relative, mine);
+        if (known != null) {
+            Verdict v = known.join();
+            return new Verdict(v.kind(), v.detail(), 0); // checked by another copy: this one spent nothing on it
+        }
+        Verdict v = check(relative, treeDigest);
+        mine.complete(v);
+        checked.run();
+        return v;
+    }
+
+    /** The verdict on a tree checked before, or null. */
+    Verdict verdict(String relative) {
+        CompletableFuture<Verdict> known = trees.get(relative);
+        return known == null || !known.isDone() ? null : known.join();
+    }
+
+    /** The tree at {@code relative}, or null if that path leaves the volume. */
+    Path tree(String relative) {
+        Path root = root().toAbsolutePath().normalize();
+        Path tree = root.resolve(relative).normalize();
+        return tree.startsWith(root) && !tree.equals(root) ? tree : null;
+    }
+
+    private Verdict check(String relative, String treeDigest) {
+        long started = System.nanoTime();
+        Path tree = tree(relative);
+        if (tree == null) {
+            return new Verdict(CacheFault.CORRUPT, VolumeContent.FILE + " lists " + relative + ", outside the volume", 0);
+        }
+        if (!Files.isDirectory(tree)) {
+            return new Verdict(CacheFault.MISSING, "listed in " + VolumeContent.FILE + " but not in " + location, 0);
+        }
+        try {
+            String actual = TreeDigest.of(tree).toString();
+            if (!actual.equals(treeDigest)) {
+                return new Verdict(CacheFault.CORRUPT, "its tree digest is " + actual + ", the volume lists " + treeDigest,
+                        System.nanoTime() - started);
+            }
+            return new Verdict(null, null, System.nanoTime() - started);
+        } catch (IOException | RuntimeException e) {
+            return new Verdict(CacheFault.UNREADABLE, "cannot read " + tree + ": " + e, System.nanoTime() - started);
+        }
     }
 
     /** The generation granted, or null for a configured directory. */

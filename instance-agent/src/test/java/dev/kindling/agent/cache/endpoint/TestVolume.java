@@ -2,6 +2,7 @@ package dev.kindling.agent.cache.endpoint;
 
 import dev.kindling.agent.internal.Json;
 import dev.kindling.agent.registry.Digest;
+import dev.kindling.agent.registry.RegistryClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /**
  * An endpoint cache volume for tests, laid out as the cache manager builds one: {@code blobs/sha256/<hex>},
- * {@code models/<bucket>/<key>}, and {@code kindling-cache.json} written last, spelled out key by key as the contract
+ * {@code models/<bucket>/<key>}, for use in place unpacked images and model directories (through the agent's own
+ * writers, which the builder calls), and {@code kindling-cache.json} written last, spelled out key by key as the contract
  * gives it (not through the agent's own reader).
  */
 public final class TestVolume {
@@ -61,6 +63,59 @@ public final class TestVolume {
         }
         images.add(Map.of("source", source, "manifestDigest", "sha256:" + "0".repeat(64), "bytes", bytes, "blobs", listed));
         return this;
+    }
+
+    /**
+     * Lists an image for use in place as the cache manager builds one: its manifest (bytes as the registry stores
+     * them), config and layers as blobs, and its root filesystem unpacked by {@link VolumeImages#unpackInto}.
+     */
+    public TestVolume unpackedImage(String source, byte[] manifest, byte[]... blobs) {
+        List<Map<String, Object>> listed = new ArrayList<>();
+        long bytes = 0;
+        for (byte[] b : blobs) {
+            Digest d = digest(b);
+            write(blobPath(d), b);
+            listed.add(Map.of("digest", d.toString(), "size", (long) b.length));
+            bytes += b.length;
+        }
+        Digest manifestDigest = digest(manifest);
+        write(blobPath(manifestDigest), manifest);
+        listed.add(Map.of("digest", manifestDigest.toString(), "size", (long) manifest.length));
+        try {
+            VolumeImages.Unpacked unpacked = VolumeImages.unpackInto(root, RegistryClient.manifestOf(manifest));
+            images.add(Map.of("source", source, "manifestDigest", manifestDigest.toString(), "bytes", bytes, "blobs", listed,
+                    "rootfs", unpacked.rootfs(), "treeDigest", unpacked.treeDigest().toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /** Lists a model of one object for use in place: stored as S3 stores it, laid out by {@link VolumeModels#unpackInto}. */
+    public TestVolume unpackedModel(String source, String bucket, String key, byte[] content) {
+        write(models().resolve(bucket).resolve(key), content);
+        VolumeContent.StoredObject stored = new VolumeContent.StoredObject("s3://" + bucket + "/" + key,
+                "\"" + md5(content) + "\"", content.length);
+        try {
+            VolumeModels.Directory directory = VolumeModels.unpackInto(root, source, List.of(stored));
+            Map<String, Object> object = Map.of("uri", stored.uri(), "etag", stored.etag(), "size", (long) content.length);
+            models.add(Map.of("source", source, "bytes", (long) content.length, "objects", List.of(object),
+                    "directory", directory.directory(), "treeDigest", directory.treeDigest().toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /** Where the image of this manifest is unpacked on the volume. */
+    public Path rootfs(byte[] manifest) {
+        return root.resolve(VolumeImages.rootfs(digest(manifest)));
+    }
+
+    /** Where a model is laid out on the volume, as listed; null if it is not. */
+    public Path modelDirectory(String source) {
+        return models.stream().filter(m -> m.get("source").equals(source) && m.containsKey("directory"))
+                .map(m -> root.resolve((String) m.get("directory"))).findFirst().orElse(null);
     }
 
     /** Lists a model of one object and writes it into the volume as S3 stores it; its ETag is the MD5 of its bytes. */
