@@ -24,13 +24,12 @@ import software.amazon.awssdk.services.ecr.EcrClient;
  * ({@code ecr}: ECR tokens from the instance's AWS credentials, the default; {@code none}),
  * {@code KINDLING_REGISTRY_CHUNK_MIB} (32), {@code KINDLING_S3_CHUNK_MIB} (16) and {@code KINDLING_FETCH_PARALLELISM}
  * (cores + 1). A malformed value stops the agent with a message naming the variable.
- *
- * <p>{@code build-cache ...} instead builds an endpoint cache volume and exits ({@link BuildCacheCommand}).
  */
 public final class Main {
 
     private Main() {}
 
+    /** Runs the agent; {@code build-cache ...} builds an endpoint cache volume instead ({@link BuildCacheCommand}). */
     public static void main(String[] args) throws InterruptedException {
         if (args.length > 0 && BuildCacheCommand.NAME.equals(args[0])) {
             System.exit(BuildCacheCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv(),
