@@ -70,7 +70,7 @@ public record CacheBuildDecision(Action action, String reason, Instant retryAt) 
             case Failed -> {
                 if (planChanged) yield build("plan-changed");
                 long failures = Math.max(1, state.attemptsSinceReady());
-                Instant retryAt = (state.endedAt() == null ? now : state.endedAt()).plus(settings.backoffAfter(failures));
+                Instant retryAt = (state.attemptedAt() == null ? now : state.attemptedAt()).plus(settings.backoffAfter(failures));
                 String failed = "generation " + state.generation() + " failed"
                         + (failures > 1 ? " (" + failures + " failures in a row)" : "");
                 yield now.isBefore(retryAt) ? new CacheBuildDecision(Action.WAIT, failed + "; retry at " + retryAt, retryAt)

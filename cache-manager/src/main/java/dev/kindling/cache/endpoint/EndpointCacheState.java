@@ -11,11 +11,12 @@ import java.util.Objects;
  * @param plan what the newest generation holds, or is being built to hold
  * @param readyGeneration the generation agents read now, or null before the first is ready
  * @param faults faults agents reported against the ready generation since it became ready
- * @param endedAt when the newest generation's build ended (ready or failed); null while it builds
+ * @param attemptedAt when the newest generation's build started (or was asked for, if it never started): a failed
+ *                    one is retried a backoff after it
  * @param failureReason why the newest generation failed, or null
  */
 public record EndpointCacheState(long generation, Status status, EndpointCachePlan plan, Long readyGeneration,
-                                 long faults, Instant endedAt, String failureReason) {
+                                 long faults, Instant attemptedAt, String failureReason) {
 
     /** Where the newest generation is: the same three states as the stored record. */
     public enum Status { Building, Ready, Failed }

@@ -22,7 +22,7 @@ import java.util.List;
  * @param faults faults agents reported against the ready generation since it became ready
  * @param requestedAt when the newest generation was asked for
  * @param buildStartedAt when its build began (builds wait for a free builder), or null
- * @param builtAt when its build ended, ready or failed; null while it builds
+ * @param builtAt when the ready generation became ready (what agents read is as new as this); null before the first
  */
 public record EndpointCache(
         String endpointName,

@@ -51,13 +51,13 @@ public final class EndpointCacheStore {
 
     /**
      * Starts generation {@code generation} (Building, with its plan and why) if the newest is still
-     * {@code previousGeneration}. The ready generation, its content and sizes stay: agents keep reading it.
+     * {@code previousGeneration}. The ready generation, its content, sizes and build time stay: agents keep reading it.
      */
     public Mono<Boolean> requestBuild(String endpointName, long previousGeneration, long generation,
                                       EndpointCache.Plan plan, String buildReason, Instant now) {
         return db.sql("update endpoint_caches set generation = :generation, status = 'Building', plan = cast(:plan as jsonb), "
                         + "location = null, failure_reason = null, build_reason = :reason, requested_at = :now, "
-                        + "build_started_at = null, built_at = null, version = version + 1 "
+                        + "build_started_at = null, version = version + 1 "
                         + "where endpoint_name = :endpoint and generation = :previous")
                 .bind("generation", generation).bind("plan", Sql.toJson(plan)).bind("reason", buildReason)
                 .bind("now", Sql.ts(now)).bind("endpoint", endpointName).bind("previous", previousGeneration)
@@ -90,11 +90,11 @@ public final class EndpointCacheStore {
     }
 
     /** Records why the build of {@code generation} failed; agents keep reading the ready generation, if any. */
-    public Mono<Boolean> markFailed(String endpointName, long generation, String reason, Instant now) {
-        return db.sql("update endpoint_caches set status = 'Failed', failure_reason = :reason, built_at = :now, "
+    public Mono<Boolean> markFailed(String endpointName, long generation, String reason) {
+        return db.sql("update endpoint_caches set status = 'Failed', failure_reason = :reason, "
                         + "version = version + 1 where endpoint_name = :endpoint and generation = :generation "
                         + "and status = 'Building'")
-                .bind("reason", reason).bind("now", Sql.ts(now)).bind("endpoint", endpointName)
+                .bind("reason", reason).bind("endpoint", endpointName)
                 .bind("generation", generation)
                 .fetch().rowsUpdated().map(n -> n == 1);
     }

@@ -95,7 +95,7 @@ class EndpointCacheStoreIT {
         assertThat(building.plan()).isEqualTo(PLAN_2);
         assertThat(building.location()).isNull();
         assertThat(building.buildStartedAt()).isNull();
-        assertThat(building.builtAt()).isNull();
+        assertThat(building.builtAt()).as("generation 1 is what agents read, and when it was built").isEqualTo(T0.plusSeconds(5));
         assertThat(building.requestedAt()).isEqualTo(T0.plusSeconds(10));
         assertThat(building.buildReason()).isEqualTo("plan-changed");
         assertThat(building.readyGeneration()).isEqualTo(1);
@@ -105,13 +105,15 @@ class EndpointCacheStoreIT {
 
         // The build of generation 1 finishing again (a replica that lost the lead) is refused.
         assertThat(caches.markReady("life", 1, "/c/life/gen-1b", CONTENT, 1, 1, T0.plusSeconds(11)).block()).isFalse();
-        assertThat(caches.markFailed("life", 1, "late", T0.plusSeconds(11)).block()).isFalse();
+        assertThat(caches.markFailed("life", 1, "late").block()).isFalse();
 
-        assertThat(caches.markFailed("life", 2, "image repo/b:1: HTTP 404", T0.plusSeconds(12)).block()).isTrue();
+        assertThat(caches.markStarted("life", 2, T0.plusSeconds(11)).block()).isTrue();
+        assertThat(caches.markFailed("life", 2, "image repo/b:1: HTTP 404").block()).isTrue();
         EndpointCache failed = caches.find("life").block();
         assertThat(failed.status()).isEqualTo(EndpointCacheStatus.Failed);
         assertThat(failed.failureReason()).isEqualTo("image repo/b:1: HTTP 404");
-        assertThat(failed.builtAt()).isEqualTo(T0.plusSeconds(12));
+        assertThat(failed.buildStartedAt()).isEqualTo(T0.plusSeconds(11));
+        assertThat(failed.builtAt()).isEqualTo(T0.plusSeconds(5));
         assertThat(failed.readyGeneration()).isEqualTo(1);
         assertThat(caches.markReady("life", 2, "/c/life/gen-2", CONTENT, 1, 1, T0.plusSeconds(13)).block())
                 .as("a failed generation does not become ready").isFalse();
@@ -124,6 +126,7 @@ class EndpointCacheStoreIT {
         assertThat(replaced.readyLocation()).isEqualTo("/c/life/gen-3");
         assertThat(replaced.imageBytes()).isEqualTo(500);
         assertThat(replaced.modelBytes()).isZero();
+        assertThat(replaced.builtAt()).isEqualTo(T0.plusSeconds(21));
         assertThat(replaced.version()).isGreaterThan(ready.version());
     }
 

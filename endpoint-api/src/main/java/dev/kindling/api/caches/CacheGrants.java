@@ -18,7 +18,10 @@ public interface CacheGrants {
     /** The ready volume a new instance of the endpoint is launched with; empty when there is none (or caches are off). */
     Mono<FleetProvider.CacheVolume> launchVolume(String endpointName);
 
-    /** The instance's grant; empty when its endpoint has nothing to give. */
+    /**
+     * The instance's grant: its endpoint's ready volume if the instance was launched since it became ready (a launch
+     * attached it), and its endpoint's peer token; empty when there is nothing to give.
+     */
     Mono<CacheGrant> grant(Instance instance);
 
     /** The other serving instances of its endpoint it may fetch from; none when peer fetch is off. */

@@ -10,6 +10,7 @@ import dev.kindling.db.model.EndpointCache;
 import dev.kindling.db.model.Instance;
 import dev.kindling.db.store.EndpointCacheStore;
 import dev.kindling.db.store.InstanceStore;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,6 +25,11 @@ import reactor.core.publisher.Mono;
  * Grants from the endpoint cache records: the ready generation's volume (as mounted on the instance; the image cache
  * at its root, the model cache under {@code models/}, each only when switched on and holding something) and the
  * endpoint's peer token when peer fetch is on. Every lookup is by the instance's own endpoint.
+ *
+ * <p>The volume is granted only to instances launched since it became ready: those are the ones a launch attached it
+ * to (an EBS snapshot is attached at launch or never), so what an agent is told is what it has. An instance launched
+ * before keeps its own data cache and its peers; a fault it reports can then never name a generation it does not
+ * hold, and never rebuilds a volume that is sound.
  */
 public final class EndpointCacheGrants implements CacheGrants {
 
@@ -59,18 +65,20 @@ public final class EndpointCacheGrants implements CacheGrants {
 
     @Override
     public Mono<CacheGrant> grant(Instance instance) {
-        return caches.find(instance.endpointName()).mapNotNull(c -> grantOf(c, switches, volumes));
+        return caches.find(instance.endpointName()).mapNotNull(c -> grantOf(c, instance.launchedAt(), switches, volumes));
     }
 
-    /** The grant a record gives, or null when it gives nothing. */
-    static CacheGrant grantOf(EndpointCache c, CacheSwitches switches, CacheVolumes volumes) {
-        String root = c.readyLocation() == null ? null : volumes.mountedAt(c.readyLocation());
+    /** The grant a record gives an instance launched at {@code launchedAt}, or null when it gives nothing. */
+    static CacheGrant grantOf(EndpointCache c, Instant launchedAt, CacheSwitches switches, CacheVolumes volumes) {
+        boolean attached = c.readyLocation() != null && c.builtAt() != null && launchedAt != null
+                && !launchedAt.isBefore(c.builtAt());
+        String root = attached ? volumes.mountedAt(c.readyLocation()) : null;
         String images = root != null && switches.imageCache() && c.imageBytes() != null && c.imageBytes() > 0 ? root : null;
         String models = root != null && switches.modelCache() && c.modelBytes() != null && c.modelBytes() > 0
                 ? root + "/models" : null;
         String token = switches.peerFetch() ? c.peerToken() : null;
         if (images == null && models == null && token == null) return null;
-        return new CacheGrant(c.endpointName(), c.readyGeneration() == null ? 0 : c.readyGeneration(), images, models, token);
+        return new CacheGrant(c.endpointName(), root == null ? 0 : c.readyGeneration(), images, models, token);
     }
 
     private boolean imageCacheOf(EndpointCache c) {

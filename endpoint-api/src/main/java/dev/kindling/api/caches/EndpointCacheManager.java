@@ -70,12 +70,8 @@ public final class EndpointCacheManager implements SmartLifecycle {
     private final Map<String, Long> running = new ConcurrentHashMap<>();
     /** Volumes seen in records, by location, so they are deleted even where the store cannot list its volumes. */
     private final Map<String, VolumeSweep.Volume> known = new LinkedHashMap<>();
-    /** Per endpoint, the ready generation and since when this manager has known it ready. */
-    private final Map<String, ReadySince> readySince = new HashMap<>();
     private volatile Thread thread;
     private volatile boolean runningLoop;
-
-    private record ReadySince(long generation, Instant since) {}
 
     public EndpointCacheManager(EndpointStore endpoints, InferenceComponentStore components, EndpointCacheStore caches,
                                 CacheVolumes volumes, CacheSwitches switches, Settings settings, Leadership leadership,
@@ -156,7 +152,8 @@ public final class EndpointCacheManager implements SmartLifecycle {
 
     private static EndpointCacheState state(EndpointCache c) {
         return new EndpointCacheState(c.generation(), EndpointCacheState.Status.valueOf(c.status().name()),
-                EndpointCachePlans.fromRecord(c.plan()), c.readyGeneration(), c.faults(), c.builtAt(), c.failureReason());
+                EndpointCachePlans.fromRecord(c.plan()), c.readyGeneration(), c.faults(),
+                c.buildStartedAt() != null ? c.buildStartedAt() : c.requestedAt(), c.failureReason());
     }
 
     /** Builds one generation on a builder thread and records how it went. */
@@ -169,7 +166,7 @@ public final class EndpointCacheManager implements SmartLifecycle {
                 built = volumes.build(endpoint, generation, plan);
             } catch (RuntimeException e) {
                 String reason = e.getMessage() == null ? e.toString() : e.getMessage();
-                caches.markFailed(endpoint, generation, reason, clock.instant()).block(DB_TIMEOUT);
+                caches.markFailed(endpoint, generation, reason).block(DB_TIMEOUT);
                 metrics.built(endpoint, "Failed", Duration.ofNanos(System.nanoTime() - started));
                 log.atWarn().addKeyValue("endpoint", endpoint).addKeyValue("generation", generation)
                         .log("Cache volume build failed; scale-outs go on from the next tier: {}", reason);
@@ -208,10 +205,8 @@ public final class EndpointCacheManager implements SmartLifecycle {
             if (c.location() != null) {
                 known.put(c.location(), new VolumeSweep.Volume(c.endpointName(), c.generation(), c.location()));
             }
-            sweepRecords.put(c.endpointName(), new VolumeSweep.Record(c.generation(), c.readyGeneration(),
-                    readySince(c, now)));
+            sweepRecords.put(c.endpointName(), new VolumeSweep.Record(c.generation(), c.readyGeneration(), c.builtAt()));
         }
-        readySince.keySet().retainAll(records.keySet());
         Map<String, VolumeSweep.Volume> all = new LinkedHashMap<>(known);
         try {
             for (CacheVolumes.StoredVolume v : volumes.stored()) {
@@ -236,17 +231,6 @@ public final class EndpointCacheManager implements SmartLifecycle {
                         e.toString());
             }
         }
-    }
-
-    /** Since when the record's ready generation is ready: its build's end if it is the newest, else when first seen. */
-    private Instant readySince(EndpointCache c, Instant now) {
-        if (c.readyGeneration() == null) return null;
-        ReadySince seen = readySince.get(c.endpointName());
-        if (seen != null && seen.generation() == c.readyGeneration()) return seen.since();
-        Instant since = c.generation() == c.readyGeneration() && c.builtAt() != null && c.builtAt().isBefore(now)
-                ? c.builtAt() : now;
-        readySince.put(c.endpointName(), new ReadySince(c.readyGeneration(), since));
-        return since;
     }
 
     @Override

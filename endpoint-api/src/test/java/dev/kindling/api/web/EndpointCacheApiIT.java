@@ -38,7 +38,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * Endpoint caches through the REST API, with real volumes built from the embedded registry and S3 store and agents
  * played by the test (the reconciler is off, so the instances a test adds by hand stay as they are): a component's
  * endpoint gets a ready volume holding its image and model; an agent gets a grant only with its own instance's secret
- * and only of its own endpoint, never another's; {@code modelCacheEnabled: false} keeps a model out; a fault an agent
+ * and only of its own endpoint, never another's, and only of a volume ready when its instance was launched; {@code modelCacheEnabled: false} keeps a model out; a fault an agent
  * reports in the ready volume rebuilds it, once; and deleting the endpoint deletes its volume.
  */
 @TestPropertySource(properties = {"kindling.reconciler.enabled=false", "kindling.cache.interval-millis=200"})
@@ -242,8 +242,15 @@ class EndpointCacheApiIT extends ApiTestSupport {
         Map<String, Object> rebuilt = awaitCache("nomodel", readyGeneration(2));
         assertThat(rebuilt.get("buildReason")).isEqualTo("plan-changed");
         assertThat((Map<String, Object>) rebuilt.get("plan")).containsEntry("models", List.of(Fixtures.MODEL));
-        assertThat((Map<String, Object>) beat("ki-nomodel", secret).get("caches"))
+        // An instance launched since gets the new volume; one launched before was not given it at launch, and is not now.
+        String later = launched("ki-nomodel-later", "nomodel");
+        assertThat(registered("ki-nomodel-later", "nomodel", later))
+                .containsEntry("generation", 2)
                 .containsEntry("modelCacheLocation", rebuilt.get("readyLocation") + "/models");
+        Map<String, Object> before = (Map<String, Object>) beat("ki-nomodel", secret).get("caches");
+        assertThat(before).containsEntry("generation", 0).containsEntry("peerToken", grant.get("peerToken"));
+        assertThat(before.get("imageCacheLocation")).isNull();
+        assertThat(before.get("modelCacheLocation")).isNull();
     }
 
     @Test
