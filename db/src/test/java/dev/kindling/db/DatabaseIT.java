@@ -23,7 +23,7 @@ import org.springframework.r2dbc.core.DatabaseClient;
 /** The bootstrap: migrations, external URLs, and an embedded PostgreSQL whose data survives a restart. */
 class DatabaseIT {
 
-    private static final List<String> TABLES = List.of("copies", "endpoint_configs", "endpoints", "inference_components",
+    private static final List<String> TABLES = List.of("copies", "endpoint_caches", "endpoint_configs", "endpoints", "inference_components",
             "instances", "router_load", "scalable_targets", "scaling_events", "scaling_policies");
     private static final EndpointConfig CONFIG = new EndpointConfig("kept", List.of(), Instant.parse("2026-01-01T00:00:00Z"));
 
@@ -47,7 +47,7 @@ class DatabaseIT {
     void migratesAnEmptyDatabaseToTheControlPlaneSchema() {
         try (Database db = Database.start(TestDatabases.fresh())) {
             assertThat(tables(db)).containsExactlyElementsOf(TABLES);
-            assertThat(history(db)).extracting(h -> h.get("version")).containsExactly("1", "2", "3");
+            assertThat(history(db)).extracting(h -> h.get("version")).containsExactly("1", "2", "3", "4");
             assertThat(history(db)).allSatisfy(h -> {
                 assertThat(h.get("success")).isEqualTo(true);
             });
@@ -124,7 +124,7 @@ class DatabaseIT {
 
         try (Database db = Database.start(settings)) {
             assertThat(new EndpointConfigStore(client(db)).find("kept").block()).isEqualTo(CONFIG);
-            assertThat(history(db)).as("nothing migrated twice").hasSize(3);
+            assertThat(history(db)).as("nothing migrated twice").hasSize(4);
         }
     }
 

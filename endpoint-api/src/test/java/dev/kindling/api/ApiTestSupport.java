@@ -57,6 +57,8 @@ public abstract class ApiTestSupport {
         registry.add("kindling.s3.embedded.data-directory", s3Data::toString);
         Path disks = temporaryDirectory("kindling-fleet-");
         registry.add("kindling.fleet.local.data-directory", disks::toString);
+        Path caches = temporaryDirectory("kindling-caches-");
+        registry.add("kindling.cache.directory", caches::toString);
     }
 
     @Autowired

@@ -1,5 +1,6 @@
 package dev.kindling.agent;
 
+import dev.kindling.agent.cache.volume.BuildCacheCommand;
 import dev.kindling.agent.registry.EcrCredentials;
 import dev.kindling.agent.registry.FetchSettings;
 import dev.kindling.agent.registry.Registries;
@@ -30,7 +31,12 @@ public final class Main {
 
     private Main() {}
 
+    /** Runs the agent; {@code build-cache ...} builds an endpoint cache volume instead ({@link BuildCacheCommand}). */
     public static void main(String[] args) throws InterruptedException {
+        if (args.length > 0 && BuildCacheCommand.NAME.equals(args[0])) {
+            System.exit(BuildCacheCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv(),
+                    System.out, System.err));
+        }
         AgentSettings settings;
         try {
             settings = settings();

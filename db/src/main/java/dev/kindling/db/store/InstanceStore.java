@@ -5,6 +5,7 @@ import dev.kindling.db.model.InstanceStatus;
 import io.r2dbc.spi.Row;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.Optional;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -34,6 +35,39 @@ public final class InstanceStore {
                 .bind("id", i.id()).bind("endpoint", i.endpointName()).bind("variant", i.variantName())
                 .bind("type", i.instanceType()).bind("status", i.status().name()).bind("launched", Sql.ts(i.launchedAt()))
                 .then();
+    }
+
+    /**
+     * Inserts an instance launched with a secret: only its hash ({@code secretHash}, SHA-256 hex) is kept, which the
+     * instance's agent proves itself against.
+     */
+    public Mono<Void> insert(Instance i, String scalingEventId, String secretHash) {
+        return Sql.bind(Sql.bind(db.sql("insert into instances (id, endpoint_name, variant_name, instance_type, status, "
+                                + "launched_at, scaling_event_id, secret_hash) values (:id, :endpoint, :variant, :type, "
+                                + ":status, :launched, :event, :secret)"),
+                        "event", scalingEventId, String.class), "secret", secretHash, String.class)
+                .bind("id", i.id()).bind("endpoint", i.endpointName()).bind("variant", i.variantName())
+                .bind("type", i.instanceType()).bind("status", i.status().name()).bind("launched", Sql.ts(i.launchedAt()))
+                .then();
+    }
+
+    /**
+     * The hash of the secret the instance was launched with: empty inside when it was launched without one (before
+     * secrets, or by hand), and no value at all when there is no such instance.
+     */
+    public Mono<Optional<String>> secretHash(String id) {
+        return db.sql("select secret_hash from instances where id = :id").bind("id", id)
+                .map((row, m) -> Optional.ofNullable(row.get("secret_hash", String.class))).one();
+    }
+
+    /**
+     * Instances of an endpoint whose agents registered, serve, and were launched with a secret: the ones its other
+     * instances may fetch blobs from (peers), by id.
+     */
+    public Flux<Instance> findPeers(String endpointName) {
+        return db.sql(SELECT + " where endpoint_name = :endpoint and status = 'InService' and agent_url is not null "
+                        + "and secret_hash is not null order by id")
+                .bind("endpoint", endpointName).map((row, m) -> map(row)).all();
     }
 
     public Mono<Instance> find(String id) {

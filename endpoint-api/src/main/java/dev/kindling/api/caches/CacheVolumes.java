@@ -20,6 +20,26 @@ public interface CacheVolumes {
     void delete(String location);
 
     /**
+     * Every complete volume this store holds, so the cache manager can delete those no record needs (of deleted
+     * endpoints, replaced generations) even after a restart. A store that cannot list answers none; the manager then
+     * deletes only the volumes it saw in records.
+     */
+    default java.util.List<StoredVolume> stored() {
+        return java.util.List.of();
+    }
+
+    /**
+     * Where an instance finds a volume attached from {@code location}: the directory itself for the local fleet, the
+     * mount path for a volume made from a snapshot.
+     */
+    default String mountedAt(String location) {
+        return location;
+    }
+
+    /** A complete volume as the store lists it. */
+    record StoredVolume(String endpointName, long generation, String location) {}
+
+    /**
      * A finished volume.
      *
      * @param location a directory path (local) or an EBS snapshot id (EC2)

@@ -4,6 +4,7 @@ import dev.kindling.agent.DataPathSettings;
 import dev.kindling.agent.registry.FetchSettings;
 import dev.kindling.agent.registry.Registries;
 import dev.kindling.agent.s3.S3FetchSettings;
+import dev.kindling.api.caches.CacheGrants;
 import dev.kindling.api.fleet.FleetProvider;
 import dev.kindling.api.leader.Leadership;
 import dev.kindling.api.metrics.CopyStartMetrics;
@@ -152,14 +153,14 @@ public class FleetConfiguration {
     Reconciler reconciler(EndpointStore endpoints, EndpointConfigStore configs, InferenceComponentStore components,
                           InstanceStore instances, CopyStore copies, FleetProvider fleet, AgentClient agents,
                           InstanceTypeCatalog catalog, KindlingProperties properties, Clock clock, FleetMetrics metrics,
-                          ScaleOutFollower scaleOuts) {
+                          ScaleOutFollower scaleOuts, CacheGrants caches) {
         KindlingProperties.Reconciler r = properties.reconciler();
         ReconcileSettings settings = new ReconcileSettings(Duration.ofMillis(r.heartbeatTimeoutMillis()),
                 Duration.ofMillis(r.launchTimeoutMillis()), Duration.ofMillis(r.capacityWaitMillis()),
                 Duration.ofMillis(r.failedCopyRetryDelayMillis()),
                 Duration.ofSeconds(properties.scaler().defaultInstanceScaleInCooldownSeconds()));
         return new Reconciler(endpoints, configs, components, instances, copies, fleet, agents, catalog, settings, clock,
-                metrics, scaleOuts);
+                metrics, scaleOuts, caches);
     }
 
     /** The loop that runs the reconciler; off with kindling.reconciler.enabled=false (tests drive it by hand). */

@@ -84,6 +84,7 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
         booting.put(request.instanceId(), boots.schedule(() -> boot(request), delayMillis, TimeUnit.MILLISECONDS));
         log.atInfo().addKeyValue("instance", request.instanceId()).addKeyValue("endpoint", request.endpointName())
                 .addKeyValue("instanceType", request.instanceType().name()).addKeyValue("launchDelayMillis", delayMillis)
+                .addKeyValue("cacheVolume", request.cache() == null ? null : request.cache().location())
                 .log("Launching emulated instance");
     }
 
@@ -93,15 +94,26 @@ public final class LocalFleet implements FleetProvider, AutoCloseable {
         try {
             Files.createDirectories(disk);
             Files.writeString(disk.resolve(DISK_MARKER), request.instanceId() + "\n");
+            // The endpoint's cache volume is a directory every local instance can read, so nothing is mounted: the
+            // agent learns where it is from its grant, once it has proved which endpoint it serves.
             InstanceAgent agent = InstanceAgent.start(new AgentSettings(request.instanceId(), request.instanceType().name(),
                     controlPlaneUrl.get(), settings.heartbeatInterval(), settings.bindHost(),
-                    dataPaths.forInstance(disk, throughput(request.instanceType()))));
+                    dataPaths.forInstance(disk, throughput(request.instanceType())), request.endpointName(),
+                    request.instanceSecret()));
             running.put(request.instanceId(), agent);
         } catch (IOException | RuntimeException e) {
             // The instance never registers; the reconciler replaces it after its launch timeout.
             log.atError().addKeyValue("instance", request.instanceId()).setCause(e).log("Emulated instance failed to boot");
             deleteDisk(disk);
         }
+    }
+
+    /**
+     * How an instance of this fleet reaches registries and S3, for a store rooted at {@code root} with no limits: what
+     * the control plane uses to build the cache volumes its instances read.
+     */
+    public DataPathSettings dataPathSettings(Path root) {
+        return dataPaths.forInstance(root, InstanceThroughput.UNLIMITED);
     }
 
     /** The type's rates divided by the time scale, so a transfer takes timeScale times its cloud duration. */

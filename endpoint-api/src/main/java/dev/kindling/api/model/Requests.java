@@ -1,5 +1,6 @@
 package dev.kindling.api.model;
 
+import com.fasterxml.jackson.annotation.JsonAlias;
 import java.util.List;
 import java.util.Map;
 
@@ -26,8 +27,19 @@ public final class Requests {
 
     public record UpdateInferenceComponent(SpecificationBody specification, RuntimeConfigBody runtimeConfig) {}
 
+    /**
+     * @param modelCacheEnabled whether the endpoint's model cache keeps this component's model for new instances
+     *        (default true); taken as any JSON value so that anything but a boolean is refused naming the field
+     */
     public record SpecificationBody(ContainerBody container, ComputeBody computeResourceRequirements,
-                                    StartupBody startupParameters) {}
+                                    StartupBody startupParameters,
+                                    @JsonAlias("ModelCacheEnabled") Object modelCacheEnabled) {
+
+        public SpecificationBody(ContainerBody container, ComputeBody computeResourceRequirements,
+                                 StartupBody startupParameters) {
+            this(container, computeResourceRequirements, startupParameters, null);
+        }
+    }
 
     public record ContainerBody(String image, String artifactUrl, Map<String, String> environment) {}
 

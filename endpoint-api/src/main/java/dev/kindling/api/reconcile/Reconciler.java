@@ -1,5 +1,7 @@
 package dev.kindling.api.reconcile;
 
+import dev.kindling.api.caches.CacheGrants;
+import dev.kindling.api.caches.InstanceSecrets;
 import dev.kindling.api.fleet.FleetProvider;
 import dev.kindling.api.fleet.InstanceTypeCatalog;
 import dev.kindling.api.model.PlacementJson;
@@ -63,11 +65,22 @@ public final class Reconciler {
     private final Clock clock;
     private final FleetMetrics metrics;
     private final ScaleOutFollower scaleOuts;
+    private final CacheGrants caches;
 
     public Reconciler(EndpointStore endpoints, EndpointConfigStore configs, InferenceComponentStore components,
                       InstanceStore instances, CopyStore copies, FleetProvider fleet, AgentClient agents,
                       InstanceTypeCatalog catalog, ReconcileSettings settings, Clock clock,
                       FleetMetrics metrics, ScaleOutFollower scaleOuts) {
+        this(endpoints, configs, components, instances, copies, fleet, agents, catalog, settings, clock, metrics, scaleOuts,
+                CacheGrants.NONE);
+    }
+
+    /** A reconciler whose launches attach the endpoint's ready cache volume ({@code caches}). */
+    public Reconciler(EndpointStore endpoints, EndpointConfigStore configs, InferenceComponentStore components,
+                      InstanceStore instances, CopyStore copies, FleetProvider fleet, AgentClient agents,
+                      InstanceTypeCatalog catalog, ReconcileSettings settings, Clock clock,
+                      FleetMetrics metrics, ScaleOutFollower scaleOuts, CacheGrants caches) {
+        this.caches = caches;
         this.scaleOuts = scaleOuts;
         this.endpoints = endpoints;
         this.configs = configs;
@@ -178,13 +191,19 @@ public final class Reconciler {
 
     private void launch(LaunchInstance a, Instant now, String scalingEvent) {
         String id = newId("ki-");
+        // The agent proves with this secret which instance (and so which endpoint) it is; only its hash is kept.
+        String secret = InstanceSecrets.newSecret();
         instances.insert(new Instance(id, a.endpoint().name(), a.variantName(), a.instanceType(), InstanceStatus.Pending,
-                null, null, now, null, null, null), scalingEvent).block(DB_TIMEOUT);
+                null, null, now, null, null, null), scalingEvent, InstanceSecrets.hash(secret)).block(DB_TIMEOUT);
+        FleetProvider.CacheVolume cache = cacheVolume(a.endpoint().name());
         try {
-            fleet.launch(new FleetProvider.LaunchRequest(id, a.endpoint().name(), a.variantName(), catalog.get(a.instanceType())));
+            fleet.launch(new FleetProvider.LaunchRequest(id, a.endpoint().name(), a.variantName(), catalog.get(a.instanceType()),
+                    secret, cache));
             log.atInfo().addKeyValue("endpoint", a.endpoint().name()).addKeyValue("variant", a.variantName())
                     .addKeyValue("instance", id).addKeyValue("instanceType", a.instanceType())
-                    .addKeyValue("scalingEvent", scalingEvent).log("Instance launched: {}", a.reason());
+                    .addKeyValue("scalingEvent", scalingEvent)
+                    .addKeyValue("cacheGeneration", cache == null ? null : cache.generation())
+                    .log("Instance launched: {}", a.reason());
         } catch (FleetProvider.LaunchException e) {
             instances.markTerminating(id, "launch failed: " + e.getMessage()).block(DB_TIMEOUT);
             instances.markTerminated(id, now).block(DB_TIMEOUT);
@@ -194,6 +213,17 @@ public final class Reconciler {
                 setEndpointStatus(a.endpoint(), EndpointStatus.Failed, "could not launch " + a.instanceType()
                         + " for variant " + a.variantName() + ": " + e.getMessage(), now);
             }
+        }
+    }
+
+    /** The endpoint's ready cache volume, if any; a launch never waits on, or fails for, a cache. */
+    private FleetProvider.CacheVolume cacheVolume(String endpointName) {
+        try {
+            return caches.launchVolume(endpointName).block(DB_TIMEOUT);
+        } catch (RuntimeException e) {
+            log.atWarn().addKeyValue("endpoint", endpointName)
+                    .log("Launching without the endpoint's cache volume, which could not be looked up: {}", e.toString());
+            return null;
         }
     }
 

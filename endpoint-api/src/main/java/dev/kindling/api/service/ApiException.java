@@ -8,6 +8,10 @@ public final class ApiException extends RuntimeException {
     /** Why a request was refused. */
     public enum Code {
         VALIDATION(400), NOT_FOUND(404), ALREADY_EXISTS(409), CONFLICT(409), PRECONDITION_FAILED(412),
+        /** The caller did not say who it is (an agent without its instance's secret). */
+        UNAUTHORIZED(401),
+        /** The caller is not who it claims to be, or may not do this (a wrong secret, another endpoint's claim). */
+        FORBIDDEN(403),
         /** A system the control plane called for this request (another registry, a store) failed. */
         UPSTREAM_FAILED(502);
 
@@ -61,6 +65,16 @@ public final class ApiException extends RuntimeException {
     public static ApiException preconditionFailed(String kind, String name, long current) {
         return new ApiException(Code.PRECONDITION_FAILED, kind + " " + name + " has changed: If-Match does not match its "
                 + "current ETag \"" + current + "\"; read it again and retry", List.of());
+    }
+
+    /** {@code message} says which credentials were missing and where they go. */
+    public static ApiException unauthorized(String message) {
+        return new ApiException(Code.UNAUTHORIZED, message, List.of());
+    }
+
+    /** {@code message} says what was refused; it never repeats the credentials that were presented. */
+    public static ApiException forbidden(String message) {
+        return new ApiException(Code.FORBIDDEN, message, List.of());
     }
 
     /** {@code message} says which system failed and how, e.g. "pulling manifest 1 of registry.example.com/x: HTTP 500". */

@@ -165,7 +165,9 @@ public class InferenceComponentService {
                                 refuseWhileDeleting(c);
                                 int copiesWanted = req.runtimeConfig() == null ? c.desiredCopyCount()
                                         : req.runtimeConfig().copyCount();
-                                boolean specChanged = !spec.equals(c.specification());
+                                // Switching the model cache changes the endpoint's cache volume, not what a copy runs.
+                                boolean specChanged = !spec.withModelCacheEnabled(true)
+                                        .equals(c.specification().withModelCacheEnabled(true));
                                 return write(c, spec, specChanged ? c.specRevision() + 1 : c.specRevision(), copiesWanted,
                                         specChanged || copiesWanted != c.desiredCopyCount());
                             });
@@ -292,7 +294,10 @@ public class InferenceComponentService {
             if (sb.modelDataDownloadTimeoutInSeconds() != null) download = sb.modelDataDownloadTimeoutInSeconds();
             if (sb.containerStartupHealthCheckTimeoutInSeconds() != null) health = sb.containerStartupHealthCheckTimeoutInSeconds();
         }
+        Object cached = s.modelCacheEnabled();
+        v.check(cached == null || cached instanceof Boolean, "specification.modelCacheEnabled", "must be true or false");
         if (v.size() != before) return null;
-        return new ComponentSpec(container, compute, new StartupParameters(download, health));
+        return new ComponentSpec(container, compute, new StartupParameters(download, health),
+                cached == null || (Boolean) cached);
     }
 }

@@ -1,8 +1,10 @@
 package dev.kindling.api.web;
 
+import dev.kindling.agent.protocol.AgentPaths;
 import dev.kindling.agent.protocol.Heartbeat;
 import dev.kindling.agent.protocol.HeartbeatResponse;
 import dev.kindling.agent.protocol.Registration;
+import dev.kindling.agent.protocol.RegistrationResponse;
 import dev.kindling.api.config.KindlingProperties;
 import dev.kindling.api.model.Views.InstanceTypeView;
 import dev.kindling.api.model.Views.InstanceView;
@@ -10,11 +12,11 @@ import dev.kindling.api.model.Views.PageView;
 import dev.kindling.api.service.FleetService;
 import dev.kindling.db.model.InstanceStatus;
 import java.util.List;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
@@ -52,13 +54,16 @@ public class FleetController {
         return service.get(id);
     }
 
+    /** 200 with the caches the instance may use; its agent proves itself with {@code Authorization: Bearer <secret>}. */
     @PostMapping("/v1/agent/instances/{id}/register")
-    Mono<ResponseEntity<Void>> register(@PathVariable String id, @RequestBody Registration body) {
-        return service.register(id, body).thenReturn(ResponseEntity.noContent().build());
+    Mono<RegistrationResponse> register(@PathVariable String id, @RequestBody Registration body,
+                                        @RequestHeader(value = AgentPaths.AUTHORIZATION, required = false) String authorization) {
+        return service.register(id, body, authorization);
     }
 
     @PostMapping("/v1/agent/instances/{id}/heartbeat")
-    Mono<HeartbeatResponse> heartbeat(@PathVariable String id, @RequestBody Heartbeat body) {
-        return service.heartbeat(id, body);
+    Mono<HeartbeatResponse> heartbeat(@PathVariable String id, @RequestBody Heartbeat body,
+                                      @RequestHeader(value = AgentPaths.AUTHORIZATION, required = false) String authorization) {
+        return service.heartbeat(id, body, authorization);
     }
 }

@@ -44,6 +44,8 @@ public class ProblemHandler {
             case ALREADY_EXISTS -> "already-exists";
             case CONFLICT -> "conflict";
             case PRECONDITION_FAILED -> "precondition-failed";
+            case UNAUTHORIZED -> "unauthorized";
+            case FORBIDDEN -> "forbidden";
             case UPSTREAM_FAILED -> "upstream-failed";
         };
         String title = switch (e.code()) {
@@ -52,8 +54,13 @@ public class ProblemHandler {
             case ALREADY_EXISTS -> "Already exists";
             case CONFLICT -> "Conflict";
             case PRECONDITION_FAILED -> "Precondition failed";
+            case UNAUTHORIZED -> "Unauthorized";
+            case FORBIDDEN -> "Forbidden";
             case UPSTREAM_FAILED -> "Bad gateway";
         };
+        if (e.code() == ApiException.Code.UNAUTHORIZED) {
+            exchange.getResponse().getHeaders().set("WWW-Authenticate", "Bearer");
+        }
         return problem(HttpStatus.valueOf(e.code().status), type, title, e.getMessage(), e.violations().stream()
                 .map(v -> new FieldError(v.field(), v.rule())).toList(), exchange);
     }

@@ -1,5 +1,6 @@
 package dev.kindling.api.reconcile;
 
+import dev.kindling.agent.protocol.AgentPaths;
 import dev.kindling.agent.protocol.CopyReport;
 import dev.kindling.agent.protocol.CopyStartup;
 import dev.kindling.api.metrics.CopyStartMetrics;
@@ -66,6 +67,8 @@ final class ReconcilerHarness implements AutoCloseable {
     final Map<String, String> failingComponents = new HashMap<>();
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final Set<String> booted = new HashSet<>();
+    /** What each booted agent presents: the secret its instance was launched with. */
+    private final Map<String, String> secrets = new HashMap<>();
 
     ReconcilerHarness() {
         DatabaseClient client = DatabaseClient.create(db.connectionFactory());
@@ -108,8 +111,9 @@ final class ReconcilerHarness implements AutoCloseable {
     void bootAll() {
         for (var l : List.copyOf(fleet.launched)) {
             if (fleet.running.contains(l.instanceId()) && booted.add(l.instanceId())) {
-                agents.register(l.instanceId(), new Registration(l.instanceType().name(), "http://127.0.0.1:9/" + l.instanceId()))
-                        .block();
+                secrets.put(l.instanceId(), AgentPaths.bearer(l.instanceSecret()));
+                agents.register(l.instanceId(), new Registration(l.instanceType().name(), "http://127.0.0.1:9/" + l.instanceId(),
+                        l.endpointName()), secrets.get(l.instanceId())).block();
             }
         }
     }
@@ -124,7 +128,7 @@ final class ReconcilerHarness implements AutoCloseable {
             List<CopyReport> reports = copies.findByInstance(id).collectList().block().stream()
                     .filter(c -> c.status() != CopyStatus.Stopping)
                     .map(this::report).toList();
-            agents.heartbeat(id, new Heartbeat(reports)).block();
+            agents.heartbeat(id, new Heartbeat(reports), secrets.get(id)).block();
         }
     }
 

@@ -30,7 +30,11 @@ import org.springframework.test.context.TestPropertySource;
 @TestPropertySource(properties = {
         "kindling.scaler.stable-window-seconds=10",
         "kindling.scaler.scale-to-zero-grace-seconds=3",
-        "logging.level.dev.kindling.api.scaling=info"
+        "logging.level.dev.kindling.api.scaling=info",
+        // The uncached baseline: a new instance pulls from the registry and S3 (the cache tiers are tested on their own).
+        "kindling.cache.image-cache.enabled=false",
+        "kindling.cache.model-cache.enabled=false",
+        "kindling.cache.peer-fetch.enabled=false"
 })
 class ScalingE2EIT extends ApiTestSupport {
 
