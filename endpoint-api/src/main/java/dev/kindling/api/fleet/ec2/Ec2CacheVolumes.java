@@ -115,6 +115,12 @@ public final class Ec2CacheVolumes implements CacheVolumes {
         }
     }
 
+    /** A snapshot's volume is attached at launch and mounted by the instance's user data at {@link #MOUNT_PATH}. */
+    @Override
+    public String mountedAt(String location) {
+        return MOUNT_PATH;
+    }
+
     @Override
     public void delete(String location) {
         if (location == null || !location.startsWith("snap-")) {

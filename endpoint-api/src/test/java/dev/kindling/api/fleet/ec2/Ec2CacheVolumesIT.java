@@ -94,6 +94,8 @@ class Ec2CacheVolumesIT {
                 .containsEntry("Filter.2.Name", "attachment.device").containsEntry("Filter.2.Value.1", "/dev/sdf");
 
         assertThat(built.location()).startsWith("snap-");
+        // Instances get the snapshot as a volume their user data mounts, not as a path on the control plane.
+        assertThat(volumes(settings).mountedAt(built.location())).isEqualTo(Ec2CacheVolumes.MOUNT_PATH);
         assertThat(built.imageBytes()).isEqualTo(17_700);
         assertThat(built.modelBytes()).isEqualTo(16_000);
         assertThat(built.contentJson()).isEqualTo(CONTENT);

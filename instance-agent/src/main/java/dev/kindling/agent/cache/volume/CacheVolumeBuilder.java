@@ -5,6 +5,9 @@ import dev.kindling.agent.artifact.ArtifactException;
 import dev.kindling.agent.artifact.ArtifactSource;
 import dev.kindling.agent.artifact.ObjectVersion;
 import dev.kindling.agent.artifact.S3Uri;
+import dev.kindling.agent.cache.endpoint.VolumeContent;
+import dev.kindling.agent.cache.endpoint.VolumeImages;
+import dev.kindling.agent.cache.endpoint.VolumeModels;
 import dev.kindling.agent.cache.volume.VolumeManifest.Blob;
 import dev.kindling.agent.cache.volume.VolumeManifest.CachedImage;
 import dev.kindling.agent.cache.volume.VolumeManifest.CachedModel;
@@ -96,7 +99,7 @@ public final class CacheVolumeBuilder implements AutoCloseable {
         }
         BlobStore store = new BlobStore(volume);
         List<CachedImage> images = new ArrayList<>();
-        for (String image : plan.images()) images.add(image(image, store));
+        for (String image : plan.images()) images.add(image(image, store, volume));
         List<CachedModel> models = new ArrayList<>();
         for (String model : plan.models()) models.add(model(model, volume));
         VolumeManifest manifest = new VolumeManifest(endpointName, generation, images, models);
@@ -113,7 +116,7 @@ public final class CacheVolumeBuilder implements AutoCloseable {
         return manifest;
     }
 
-    private CachedImage image(String image, BlobStore store) {
+    private CachedImage image(String image, BlobStore store, Path volume) {
         String what = "image " + image;
         try {
             ImageReference routed = registries.route(registries.reference(image));
@@ -129,9 +132,15 @@ public final class CacheVolumeBuilder implements AutoCloseable {
                     listed.add(new Blob(d.digest().toString(), d.size()));
                 }
             }
-            return new CachedImage(image, m.digest().toString(), listed.stream().mapToLong(Blob::size).sum(), listed);
+            // Unpacked on the volume too: an instance given the volume runs the image where it lies, as SageMaker's
+            // image cache does, instead of copying its blobs and unpacking them again on its own disk.
+            VolumeImages.Unpacked unpacked = VolumeImages.unpackInto(volume, m);
+            return new CachedImage(image, m.digest().toString(), listed.stream().mapToLong(Blob::size).sum(), listed,
+                    unpacked.rootfs(), unpacked.treeDigest().toString());
         } catch (RegistryException | IllegalArgumentException e) {
             throw new CacheVolumeException(what + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CacheVolumeException(what + ": unpacking it on the volume: " + e.getMessage(), e);
         }
     }
 
@@ -178,7 +187,9 @@ public final class CacheVolumeBuilder implements AutoCloseable {
                 listed.add(new CachedObject(o.uri().toString(), "\"" + o.eTag() + "\"", o.size()));
             }
             objects.fetch(downloads, bytes -> { });
-            return new CachedModel(model, source.bytes(), listed);
+            VolumeModels.Directory directory = VolumeModels.unpackInto(volume, model, listed.stream()
+                    .map(o -> new VolumeContent.StoredObject(o.uri(), o.etag(), o.size())).toList());
+            return new CachedModel(model, source.bytes(), listed, directory.directory(), directory.treeDigest().toString());
         } catch (ArtifactException | IllegalArgumentException e) {
             throw new CacheVolumeException(what + ": " + e.getMessage(), e);
         } catch (IOException e) {

@@ -23,20 +23,35 @@ public record VolumeManifest(String endpointName, long generation, List<CachedIm
         models = models == null ? List.of() : List.copyOf(models);
     }
 
-    /** One image: the reference as planned, the manifest it resolved to, and its blobs. */
-    public record CachedImage(String source, String manifestDigest, long bytes, List<Blob> blobs) {
+    /**
+     * One image: the reference as planned, the manifest it resolved to, its blobs, and where it lies unpacked on the
+     * volume with the digest of that tree, so agents use it in place (read by the agent's {@code VolumeContent}).
+     */
+    public record CachedImage(String source, String manifestDigest, long bytes, List<Blob> blobs, String rootfs,
+                              String treeDigest) {
         public CachedImage {
             blobs = blobs == null ? List.of() : List.copyOf(blobs);
+        }
+
+        public CachedImage(String source, String manifestDigest, long bytes, List<Blob> blobs) {
+            this(source, manifestDigest, bytes, blobs, null, null);
         }
     }
 
     /** A blob under {@code blobs/sha256/<hex>}. */
     public record Blob(String digest, long size) {}
 
-    /** One model artifact: its URL as planned, and the objects it resolved to. */
-    public record CachedModel(String source, long bytes, List<CachedObject> objects) {
+    /**
+     * One model artifact: its URL as planned, the objects it resolved to, and the directory a copy uses in place with
+     * the digest of that tree.
+     */
+    public record CachedModel(String source, long bytes, List<CachedObject> objects, String directory, String treeDigest) {
         public CachedModel {
             objects = objects == null ? List.of() : List.copyOf(objects);
+        }
+
+        public CachedModel(String source, long bytes, List<CachedObject> objects) {
+            this(source, bytes, objects, null, null);
         }
     }
 

@@ -79,16 +79,17 @@ class CacheVolumeBuilderIT {
     static void start() throws Exception {
         Assumptions.assumeTrue(LocalRegistry.installed(), "docker-registry is not installed: apt-get install docker-registry (.ci/run does)");
         registry = LocalRegistry.start(Files.createDirectories(serverDir.resolve("registry")));
-        shared = random(1, 300_000);
+        // Layers are tars (the builder unpacks each image on the volume), one shared by both images.
+        shared = dev.kindling.agent.TestTars.tar(false, "srv/base.bin", random(1, 300_000));
         registry.pushImage("team/a", "1", RegistryClient.OCI_MANIFEST, "{\"a\":1}".getBytes(StandardCharsets.UTF_8),
-                List.of(shared, random(2, 200_000)));
+                List.of(shared, dev.kindling.agent.TestTars.tar(true, "srv/a.bin", random(2, 200_000))));
         registry.pushImage("team/b", "1", RegistryClient.OCI_MANIFEST, "{\"b\":1}".getBytes(StandardCharsets.UTF_8),
-                List.of(shared, random(3, 100_000)));
+                List.of(shared, dev.kindling.agent.TestTars.tar(false, "srv/b.bin", random(3, 100_000))));
         imageA = registry.host() + "/team/a:1";
         imageB = registry.host() + "/team/b:1";
         s3 = LocalS3.start(serverDir.resolve("s3"));
         s3.createBucket("models");
-        packed = random(4, 250_000);
+        packed = dev.kindling.agent.TestTars.tar(true, "weights/model.bin", random(4, 250_000));
         weights = random(5, 180_000);
         s3.put("models", "llm/model.tar.gz", packed);
         s3.put("models", "multi/weights.bin", weights, FullObjectChecksum.Algorithm.SHA256);
@@ -155,10 +156,21 @@ class CacheVolumeBuilderIT {
         assertThat(Files.readAllBytes(volume.resolve("models/models/llm/model.tar.gz"))).isEqualTo(packed);
         assertThat(Files.readAllBytes(volume.resolve("models/models/multi/weights.bin"))).isEqualTo(weights);
         assertThat(built.modelBytes()).isEqualTo(packed.length + weights.length + "{\"layers\":2}".length());
-        // No scratch space is left: the volume is exactly blobs, models and the manifest.
+        // Each image also lies unpacked, and each model as the directory a copy sees, with the digest of its tree,
+        // so agents use them in place.
+        for (VolumeManifest.CachedImage image : built.images()) {
+            assertThat(image.rootfs()).startsWith("images/");
+            assertThat(image.treeDigest()).isEqualTo(dev.kindling.agent.image.TreeDigest.of(volume.resolve(image.rootfs())).toString());
+        }
+        assertThat(built.models().get(0).directory()).startsWith("unpacked/");
+        assertThat(built.models().get(1).directory()).isEqualTo("models/models/multi");
+        for (VolumeManifest.CachedModel model : built.models()) {
+            assertThat(model.treeDigest()).isEqualTo(dev.kindling.agent.image.TreeDigest.of(volume.resolve(model.directory())).toString());
+        }
+        // No scratch space is left: the volume is exactly blobs, unpacked images and models, and the manifest.
         try (Stream<Path> top = Files.list(volume)) {
             assertThat(top.map(p -> p.getFileName().toString()))
-                    .containsExactlyInAnyOrder("blobs", "models", VolumeManifest.FILE_NAME);
+                    .containsExactlyInAnyOrder("blobs", "images", "models", "unpacked", VolumeManifest.FILE_NAME);
         }
 
         // The agent's directory tiers serve from it, verified.
