@@ -119,7 +119,7 @@ public final class EndpointCacheManager implements SmartLifecycle {
                 log.atError().addKeyValue("endpoint", e.name()).setCause(ex).log("Cache decision failed; retried next pass");
             }
         }
-        sweep(records, now);
+        sweep(now);
         records.values().stream().filter(c -> c.readyGeneration() != null).forEach(c -> metrics.holds(c.endpointName(),
                 c.imageBytes() == null ? 0 : c.imageBytes(), c.modelBytes() == null ? 0 : c.modelBytes()));
         metrics.keepOnly(records.keySet());
@@ -196,7 +196,18 @@ public final class EndpointCacheManager implements SmartLifecycle {
         }
     }
 
-    private void sweep(Map<String, EndpointCache> records, Instant now) {
+    private void sweep(Instant now) {
+        // The volumes are listed before the records are read: a build's record is written before the build starts,
+        // so a volume a build finished during this pass is never taken for one of an endpoint without a record.
+        List<CacheVolumes.StoredVolume> stored;
+        try {
+            stored = volumes.stored();
+        } catch (RuntimeException e) {
+            stored = List.of();
+            log.atWarn().log("Could not list cache volumes; deleting only those seen in records: {}", e.toString());
+        }
+        Map<String, EndpointCache> records = caches.findAll().collectList().block(DB_TIMEOUT).stream()
+                .collect(Collectors.toMap(EndpointCache::endpointName, c -> c));
         Map<String, VolumeSweep.Record> sweepRecords = new HashMap<>();
         for (EndpointCache c : records.values()) {
             if (c.readyLocation() != null) {
@@ -208,12 +219,8 @@ public final class EndpointCacheManager implements SmartLifecycle {
             sweepRecords.put(c.endpointName(), new VolumeSweep.Record(c.generation(), c.readyGeneration(), c.builtAt()));
         }
         Map<String, VolumeSweep.Volume> all = new LinkedHashMap<>(known);
-        try {
-            for (CacheVolumes.StoredVolume v : volumes.stored()) {
-                all.put(v.location(), new VolumeSweep.Volume(v.endpointName(), v.generation(), v.location()));
-            }
-        } catch (RuntimeException e) {
-            log.atWarn().log("Could not list cache volumes; deleting only those seen in records: {}", e.toString());
+        for (CacheVolumes.StoredVolume v : stored) {
+            all.put(v.location(), new VolumeSweep.Volume(v.endpointName(), v.generation(), v.location()));
         }
         for (VolumeSweep.Deletion d : VolumeSweep.sweep(new ArrayList<>(all.values()), sweepRecords, now,
                 settings.oldGenerationGrace())) {

@@ -109,8 +109,16 @@ class EndpointCacheFleetIT extends ApiTestSupport {
         assertThat(tiers(uncachedModel, "image")).containsExactly("endpoint-image-cache");
         assertThat(tiers(uncachedModel, "model")).containsExactly("s3");
 
-        // A layer corrupted in the ready volume: the next new instance pulls it from the registry and reports it.
+        // The unpacked image and a layer corrupted in the ready volume: the next new instance finds the tree changed,
+        // falls back to the volume's blobs, pulls the bad layer from the registry, and reports both.
         Path gen2 = Path.of((String) second.get("readyLocation"));
+        Path rootfs = gen2.resolve(VolumeManifest.read(gen2).images().getFirst().rootfs());
+        try (var files = Files.walk(rootfs)) {
+            Path file = files.filter(Files::isRegularFile).max(Comparator.comparingLong(f -> f.toFile().length())).orElseThrow();
+            byte[] content = Files.readAllBytes(file);
+            content[content.length / 2] ^= 1;
+            Files.write(file, content);
+        }
         VolumeManifest.Blob layer = VolumeManifest.read(gen2).images().getFirst().blobs().stream()
                 .max(Comparator.comparingLong(VolumeManifest.Blob::size)).orElseThrow();
         Path layerFile = gen2.resolve("blobs/sha256").resolve(layer.digest().substring("sha256:".length()));
