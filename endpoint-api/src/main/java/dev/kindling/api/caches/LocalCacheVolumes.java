@@ -2,7 +2,7 @@ package dev.kindling.api.caches;
 
 import dev.kindling.agent.cache.volume.CacheVolumeBuilder;
 import dev.kindling.agent.cache.volume.CacheVolumeException;
-import dev.kindling.agent.cache.volume.VolumeManifest;
+import dev.kindling.agent.cache.endpoint.VolumeContent;
 import dev.kindling.agent.cache.volume.VolumePlan;
 import dev.kindling.agent.io.FileTrees;
 import dev.kindling.api.service.Violations;
@@ -77,7 +77,7 @@ public final class LocalCacheVolumes implements CacheVolumes, AutoCloseable {
         try {
             Files.createDirectories(endpointDir);
             staging = Files.createTempDirectory(endpointDir, BUILDING + "gen-" + generation + "-");
-            VolumeManifest built = builder().build(staging, endpointName, generation,
+            VolumeContent built = builder().build(staging, endpointName, generation,
                     new VolumePlan(plan.images(), plan.models()));
             // Generations are never reused; one left by an earlier database is stale, not a rival.
             if (Files.exists(target)) FileTrees.delete(target);

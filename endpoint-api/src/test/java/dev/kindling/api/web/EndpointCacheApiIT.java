@@ -2,7 +2,7 @@ package dev.kindling.api.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kindling.agent.cache.volume.VolumeManifest;
+import dev.kindling.agent.cache.endpoint.VolumeContent;
 import dev.kindling.agent.protocol.AgentPaths;
 import dev.kindling.agent.protocol.CopyReport;
 import dev.kindling.agent.protocol.CopyStartup;
@@ -136,7 +136,7 @@ class EndpointCacheApiIT extends ApiTestSupport {
 
         Path volume = Path.of((String) c.get("readyLocation"));
         assertThat(volume).isEqualTo(volumes.directory().resolve("vol").resolve("gen-1"));
-        VolumeManifest manifest = VolumeManifest.read(volume);
+        VolumeContent manifest = VolumeContent.read(volume);
         assertThat(manifest.endpointName()).isEqualTo("vol");
         assertThat(manifest.images()).singleElement().satisfies(image -> {
             assertThat(image.source()).isEqualTo(Fixtures.IMAGE);

@@ -2,7 +2,7 @@ package dev.kindling.api.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kindling.agent.cache.volume.VolumeManifest;
+import dev.kindling.agent.cache.endpoint.VolumeContent;
 import dev.kindling.api.ApiTestSupport;
 import dev.kindling.api.Fixtures;
 import dev.kindling.api.caches.LocalCacheVolumes;
@@ -112,15 +112,15 @@ class EndpointCacheFleetIT extends ApiTestSupport {
         // The unpacked image and a layer corrupted in the ready volume: the next new instance finds the tree changed,
         // falls back to the volume's blobs, pulls the bad layer from the registry, and reports both.
         Path gen2 = Path.of((String) second.get("readyLocation"));
-        Path rootfs = gen2.resolve(VolumeManifest.read(gen2).images().getFirst().rootfs());
+        Path rootfs = gen2.resolve(VolumeContent.read(gen2).images().getFirst().rootfs());
         try (var files = Files.walk(rootfs)) {
             Path file = files.filter(Files::isRegularFile).max(Comparator.comparingLong(f -> f.toFile().length())).orElseThrow();
             byte[] content = Files.readAllBytes(file);
             content[content.length / 2] ^= 1;
             Files.write(file, content);
         }
-        VolumeManifest.Blob layer = VolumeManifest.read(gen2).images().getFirst().blobs().stream()
-                .max(Comparator.comparingLong(VolumeManifest.Blob::size)).orElseThrow();
+        VolumeContent.Blob layer = VolumeContent.read(gen2).images().getFirst().blobs().stream()
+                .max(Comparator.comparingLong(VolumeContent.Blob::size)).orElseThrow();
         Path layerFile = gen2.resolve("blobs/sha256").resolve(layer.digest().substring("sha256:".length()));
         byte[] bytes = Files.readAllBytes(layerFile);
         bytes[bytes.length / 2] ^= 1;

@@ -1,6 +1,10 @@
 package dev.kindling.agent.cache.endpoint;
 
 import dev.kindling.agent.artifact.ObjectVersion;
+import dev.kindling.agent.internal.Json;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +26,8 @@ public record VolumeContent(String endpointName, long generation, List<Image> im
 
     /** The name of the list at the volume's root. */
     public static final String FILE = "kindling-cache.json";
+    /** Where a volume keeps models: {@code models/<bucket>/<key>}. */
+    public static final String MODELS = "models";
 
     public VolumeContent {
         images = images == null ? List.of() : List.copyOf(images);
@@ -67,6 +73,27 @@ public record VolumeContent(String endpointName, long generation, List<Image> im
 
     /** An object as S3 stores it; the ETag as S3 sends it (quoted) or bare. */
     public record StoredObject(String uri, String etag, long size) {}
+
+    public long imageBytes() {
+        return images.stream().mapToLong(Image::bytes).sum();
+    }
+
+    public long modelBytes() {
+        return models.stream().mapToLong(Model::bytes).sum();
+    }
+
+    public String toJson() {
+        return Json.write(this);
+    }
+
+    public static VolumeContent fromJson(String json) {
+        return Json.read(json, VolumeContent.class);
+    }
+
+    /** The list of a complete volume; throws if it has none (it is incomplete, or not a volume). */
+    public static VolumeContent read(Path volume) throws IOException {
+        return fromJson(Files.readString(volume.resolve(FILE)));
+    }
 
     /** Lookups by blob digest and by object version, and of what is there to use in place, built once per volume. */
     Index index() {

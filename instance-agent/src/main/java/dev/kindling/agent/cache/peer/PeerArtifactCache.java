@@ -7,17 +7,12 @@ import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.InstanceThroughput;
 import dev.kindling.agent.protocol.AgentPaths;
 import dev.kindling.agent.protocol.CopyStartup;
-import dev.kindling.agent.protocol.CopyStartup.CacheFault;
-import dev.kindling.agent.protocol.Peer;
 import dev.kindling.agent.s3.ObjectIntegrity;
 import dev.kindling.agent.s3.ObjectVerifier;
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -53,67 +48,36 @@ public final class PeerArtifactCache implements ArtifactCache {
         String id = object.uri().toString();
         String path = AgentPaths.PEER_OBJECT + "?uri=" + URLEncoder.encode(id, StandardCharsets.UTF_8)
                 + "&etag=" + URLEncoder.encode(object.eTag(), StandardCharsets.UTF_8);
-        List<CacheFault> faults = new ArrayList<>();
-        List<String> failures = new ArrayList<>();
-        for (Peer peer : peers.order(id)) {
-            Path partial = null;
-            try (PeerClient.Answer answer = client.get(peer, path, peerToken)) {
-                if (answer.status == 404) {
-                    peers.answered(peer);
-                    continue;
-                }
-                if (answer.status != 200) {
-                    peers.failed(peer);
-                    failures.add(peer.instanceId() + " answered HTTP " + answer.status);
-                    continue;
-                }
-                String corrupt;
-                if (answer.length >= 0 && answer.length != object.size()) {
-                    answer.abort();
-                    corrupt = "sent Content-Length " + answer.length + " for an object of " + object.size() + " bytes";
-                } else {
-                    Files.createDirectories(target.getParent());
-                    // A scratch file of its own, named as the artifact store expects, which deletes leftovers at open.
-                    partial = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".copying");
-                    ObjectVerifier verifier = integrity.verifier();
-                    long bytes = PeerClient.copy(answer.body(), partial, object.size(), verifier::update, throughput);
-                    if (bytes != object.size()) {
-                        answer.abort();
-                        corrupt = "sent " + (bytes > object.size() ? "more than " : "") + bytes + " bytes of an object of "
-                                + object.size();
-                    } else {
-                        ObjectVerifier.Verdict v = verifier.finish();
-                        if (v.verified()) {
-                            FileTrees.move(partial, target);
-                            peers.answered(peer);
-                            return new Outcome.Hit(bytes, faults);
-                        }
-                        if (v.failure() != ArtifactException.Code.CORRUPT) {
-                            // Unverifiable (no part size fits the ETag): no peer's copy could be checked either.
-                            peers.answered(peer);
-                            return new Outcome.Failed("peer copies of " + id + " cannot be verified: it " + v.detail(), faults);
-                        }
-                        corrupt = "sent bytes that do not match the ETag: it " + v.detail();
-                    }
-                }
-                peers.failed(peer);
-                String detail = "peer " + peer.instanceId() + " (" + peer.agentUrl() + ") " + corrupt;
-                faults.add(new CacheFault(CopyStartup.MODEL, PeerImageCache.TIER, CacheFault.CORRUPT, id, null, detail));
-                failures.add(detail);
-            } catch (IOException e) {
-                peers.failed(peer);
-                failures.add(peer.instanceId() + " (" + peer.agentUrl() + "): " + e);
-            } finally {
-                if (partial != null) {
-                    try {
-                        Files.deleteIfExists(partial);
-                    } catch (IOException ignored) {
-                        // only scratch
-                    }
-                }
+        PeerRound.Result r = PeerRound.ask(peers, client, peerToken, id, path, CopyStartup.MODEL, id, answer -> {
+            if (answer.length >= 0 && answer.length != object.size()) {
+                answer.abort();
+                return new PeerRound.Landed.Corrupt("sent Content-Length " + answer.length + " for an object of "
+                        + object.size() + " bytes");
             }
+            Files.createDirectories(target.getParent());
+            // A scratch file of its own, named as the artifact store expects, which deletes leftovers at open.
+            Path partial = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".copying");
+            try {
+                ObjectVerifier verifier = integrity.verifier();
+                long bytes = PeerClient.copy(answer.body(), partial, object.size(), verifier::update, throughput);
+                if (bytes != object.size()) return PeerRound.wrongLength(answer, bytes, object.size(), "an object");
+                ObjectVerifier.Verdict v = verifier.finish();
+                if (v.verified()) {
+                    FileTrees.move(partial, target);
+                    return new PeerRound.Landed.Verified(bytes);
+                }
+                // Unverifiable (no part size fits the ETag): no peer's copy could be checked either.
+                if (v.failure() != ArtifactException.Code.CORRUPT) return new PeerRound.Landed.Unverifiable(v.detail());
+                return new PeerRound.Landed.Corrupt("sent bytes that do not match the ETag: it " + v.detail());
+            } finally {
+                PeerRound.deleteScratch(partial);
+            }
+        });
+        if (r.hit()) return new Outcome.Hit(r.hitBytes(), r.faults());
+        if (r.stoppedBecause() != null) {
+            return new Outcome.Failed("peer copies of " + id + " cannot be verified: it " + r.stoppedBecause(), r.faults());
         }
-        if (failures.isEmpty()) return new Outcome.Miss(faults);
-        return new Outcome.Failed("no peer could provide " + id + ": " + String.join("; ", failures), faults);
+        if (r.failures().isEmpty()) return new Outcome.Miss(r.faults());
+        return new Outcome.Failed("no peer could provide " + id + ": " + String.join("; ", r.failures()), r.faults());
     }
 }

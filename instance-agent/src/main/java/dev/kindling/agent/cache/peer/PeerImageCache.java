@@ -5,17 +5,11 @@ import dev.kindling.agent.internal.Hashes;
 import dev.kindling.agent.io.InstanceThroughput;
 import dev.kindling.agent.protocol.AgentPaths;
 import dev.kindling.agent.protocol.CopyStartup;
-import dev.kindling.agent.protocol.CopyStartup.CacheFault;
-import dev.kindling.agent.protocol.Peer;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
 import dev.kindling.agent.store.BlobStore;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -50,59 +44,31 @@ public final class PeerImageCache implements ImageCache {
     public Outcome provide(Descriptor blob, BlobStore store) {
         String peerToken = token.get();
         if (peerToken == null) return new Outcome.Miss();
-        List<Peer> order = peers.order(blob.digest().toString());
-        List<CacheFault> faults = new ArrayList<>();
-        List<String> failures = new ArrayList<>();
-        for (Peer peer : order) {
-            Path scratch = null;
-            try (PeerClient.Answer answer = client.get(peer, AgentPaths.peerBlob(blob.digest().toString()), peerToken)) {
-                if (answer.status == 404) {
-                    peers.answered(peer);
-                    continue;
-                }
-                if (answer.status != 200) {
-                    peers.failed(peer);
-                    failures.add(peer.instanceId() + " answered HTTP " + answer.status);
-                    continue;
-                }
-                String corrupt = null;
-                if (answer.length >= 0 && answer.length != blob.size()) {
-                    answer.abort();
-                    corrupt = "sent Content-Length " + answer.length + " for a blob of " + blob.size() + " bytes";
-                } else {
-                    scratch = store.scratchFor(blob.digest());
-                    MessageDigest sha = Hashes.sha256();
-                    long bytes = PeerClient.copy(answer.body(), scratch, blob.size(), sha::update, throughput);
-                    Digest actual = Digest.of(sha.digest());
-                    if (bytes != blob.size()) {
+        String digest = blob.digest().toString();
+        PeerRound.Result r = PeerRound.ask(peers, client, peerToken, digest, AgentPaths.peerBlob(digest), CopyStartup.IMAGE,
+                digest, answer -> {
+                    if (answer.length >= 0 && answer.length != blob.size()) {
                         answer.abort();
-                        corrupt = "sent " + (bytes > blob.size() ? "more than " : "") + bytes + " bytes of a blob of " + blob.size();
-                    } else if (!actual.equals(blob.digest())) {
-                        corrupt = "sent " + bytes + " bytes hashing to " + actual;
-                    } else {
-                        store.publish(blob.digest(), scratch);
-                        peers.answered(peer);
-                        return new Outcome.Hit(bytes, faults);
+                        return new PeerRound.Landed.Corrupt("sent Content-Length " + answer.length + " for a blob of "
+                                + blob.size() + " bytes");
                     }
-                }
-                peers.failed(peer);
-                String detail = "peer " + peer.instanceId() + " (" + peer.agentUrl() + ") " + corrupt;
-                faults.add(new CacheFault(CopyStartup.IMAGE, TIER, CacheFault.CORRUPT, blob.digest().toString(), null, detail));
-                failures.add(detail);
-            } catch (IOException e) {
-                peers.failed(peer);
-                failures.add(peer.instanceId() + " (" + peer.agentUrl() + "): " + e);
-            } finally {
-                if (scratch != null) {
+                    Path scratch = store.scratchFor(blob.digest());
                     try {
-                        Files.deleteIfExists(scratch);
-                    } catch (IOException ignored) {
-                        // only scratch; the store deletes leftovers when it opens
+                        MessageDigest sha = Hashes.sha256();
+                        long bytes = PeerClient.copy(answer.body(), scratch, blob.size(), sha::update, throughput);
+                        if (bytes != blob.size()) return PeerRound.wrongLength(answer, bytes, blob.size(), "a blob");
+                        Digest actual = Digest.of(sha.digest());
+                        if (!actual.equals(blob.digest())) {
+                            return new PeerRound.Landed.Corrupt("sent " + bytes + " bytes hashing to " + actual);
+                        }
+                        store.publish(blob.digest(), scratch);
+                        return new PeerRound.Landed.Verified(bytes);
+                    } finally {
+                        PeerRound.deleteScratch(scratch);
                     }
-                }
-            }
-        }
-        if (failures.isEmpty()) return new Outcome.Miss(faults);
-        return new Outcome.Failed("no peer could provide blob " + blob.digest() + ": " + String.join("; ", failures), faults);
+                });
+        if (r.hit()) return new Outcome.Hit(r.hitBytes(), r.faults());
+        if (r.failures().isEmpty()) return new Outcome.Miss(r.faults());
+        return new Outcome.Failed("no peer could provide blob " + digest + ": " + String.join("; ", r.failures()), r.faults());
     }
 }

@@ -1,5 +1,7 @@
 package dev.kindling.agent.cache.volume;
 
+import dev.kindling.agent.cache.endpoint.VolumeContent;
+
 import dev.kindling.agent.DataPathSettings;
 import dev.kindling.agent.registry.EcrCredentials;
 import dev.kindling.agent.registry.FetchSettings;
@@ -57,7 +59,7 @@ public final class BuildCacheCommand {
             return 2;
         }
         try (CacheVolumeBuilder builder = new CacheVolumeBuilder(settings)) {
-            VolumeManifest built = builder.build(Path.of(options.get("--dir")), options.get("--endpoint"), generation, plan);
+            VolumeContent built = builder.build(Path.of(options.get("--dir")), options.get("--endpoint"), generation, plan);
             out.println(built.toJson());
             return 0;
         } catch (CacheVolumeException e) {

@@ -8,10 +8,6 @@ import dev.kindling.agent.artifact.S3Uri;
 import dev.kindling.agent.cache.endpoint.VolumeContent;
 import dev.kindling.agent.cache.endpoint.VolumeImages;
 import dev.kindling.agent.cache.endpoint.VolumeModels;
-import dev.kindling.agent.cache.volume.VolumeManifest.Blob;
-import dev.kindling.agent.cache.volume.VolumeManifest.CachedImage;
-import dev.kindling.agent.cache.volume.VolumeManifest.CachedModel;
-import dev.kindling.agent.cache.volume.VolumeManifest.CachedObject;
 import dev.kindling.agent.internal.Hashes;
 import dev.kindling.agent.io.FileTrees;
 import dev.kindling.agent.io.InstanceThroughput;
@@ -43,7 +39,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * Fills an endpoint cache volume: every image of the plan as blobs ({@code blobs/sha256/<hex>}: its manifest, config
- * and layers) and every model as its S3 objects ({@code models/<bucket>/<key>}), then {@value VolumeManifest#FILE_NAME}
+ * and layers) and every model as its S3 objects ({@code models/<bucket>/<key>}), then {@value VolumeContent#FILE}
  * last. Blobs come through the agent's {@link BlobFetcher} and objects through its {@link S3ObjectFetcher}, so each is
  * verified (sha256; ETag and checksum) while it streams and lands only if it matches. Everything is forced to disk
  * before the manifest is written, atomically, so a volume with a manifest is whole: snapshotting it (EC2) or handing
@@ -91,32 +87,32 @@ public final class CacheVolumeBuilder implements AutoCloseable {
      * should be empty) and returns what it holds. Throws a {@link CacheVolumeException} naming the image or model that
      * could not be cached; the directory is then incomplete (no manifest) and the caller deletes it.
      */
-    public VolumeManifest build(Path volume, String endpointName, long generation, VolumePlan plan) {
+    public VolumeContent build(Path volume, String endpointName, long generation, VolumePlan plan) {
         try {
             Files.createDirectories(volume);
         } catch (IOException e) {
             throw new CacheVolumeException("creating the cache volume " + volume + ": " + e.getMessage(), e);
         }
         BlobStore store = new BlobStore(volume);
-        List<CachedImage> images = new ArrayList<>();
+        List<VolumeContent.Image> images = new ArrayList<>();
         for (String image : plan.images()) images.add(image(image, store, volume));
-        List<CachedModel> models = new ArrayList<>();
+        List<VolumeContent.Model> models = new ArrayList<>();
         for (String model : plan.models()) models.add(model(model, volume));
-        VolumeManifest manifest = new VolumeManifest(endpointName, generation, images, models);
+        VolumeContent manifest = new VolumeContent(endpointName, generation, images, models);
         try {
             FileTrees.delete(volume.resolve(PARTIAL_BLOBS));
             FileTrees.delete(volume.resolve(PARTIAL_OBJECTS));
             blobs.awaitDurable();
             forceAll(volume);
-            FileTrees.writeAtomically(volume.resolve(VolumeManifest.FILE_NAME), manifest.toJson());
-            force(volume.resolve(VolumeManifest.FILE_NAME));
+            FileTrees.writeAtomically(volume.resolve(VolumeContent.FILE), manifest.toJson());
+            force(volume.resolve(VolumeContent.FILE));
         } catch (IOException | UncheckedIOException | IllegalStateException e) {
             throw new CacheVolumeException("finishing the cache volume " + volume + ": " + e.getMessage(), e);
         }
         return manifest;
     }
 
-    private CachedImage image(String image, BlobStore store, Path volume) {
+    private VolumeContent.Image image(String image, BlobStore store, Path volume) {
         String what = "image " + image;
         try {
             ImageReference routed = registries.route(registries.reference(image));
@@ -125,17 +121,17 @@ public final class CacheVolumeBuilder implements AutoCloseable {
             Manifest m = pulled.manifest();
             putManifest(m.digest(), pulled.bytes(), store, what);
             blobs.fetch(client, routed.repository(), m.blobs(), store, blob -> { });
-            List<Blob> listed = new ArrayList<>();
-            listed.add(new Blob(m.digest().toString(), pulled.bytes().length));
+            List<VolumeContent.Blob> listed = new ArrayList<>();
+            listed.add(new VolumeContent.Blob(m.digest().toString(), pulled.bytes().length));
             for (Descriptor d : m.blobs()) {
                 if (listed.stream().noneMatch(b -> b.digest().equals(d.digest().toString()))) {
-                    listed.add(new Blob(d.digest().toString(), d.size()));
+                    listed.add(new VolumeContent.Blob(d.digest().toString(), d.size()));
                 }
             }
             // Unpacked on the volume too: an instance given the volume runs the image where it lies, as SageMaker's
             // image cache does, instead of copying its blobs and unpacking them again on its own disk.
             VolumeImages.Unpacked unpacked = VolumeImages.unpackInto(volume, m);
-            return new CachedImage(image, m.digest().toString(), listed.stream().mapToLong(Blob::size).sum(), listed,
+            return new VolumeContent.Image(image, m.digest().toString(), listed.stream().mapToLong(VolumeContent.Blob::size).sum(), listed,
                     unpacked.rootfs(), unpacked.treeDigest().toString());
         } catch (RegistryException | IllegalArgumentException e) {
             throw new CacheVolumeException(what + ": " + e.getMessage(), e);
@@ -164,15 +160,15 @@ public final class CacheVolumeBuilder implements AutoCloseable {
         }
     }
 
-    private CachedModel model(String model, Path volume) {
+    private VolumeContent.Model model(String model, Path volume) {
         String what = "model " + model;
-        Path models = volume.resolve(VolumeManifest.MODELS);
+        Path models = volume.resolve(VolumeContent.MODELS);
         Path partial = volume.resolve(PARTIAL_OBJECTS);
         try {
             S3Uri uri = S3Uri.parse(model);
             ArtifactSource source = ArtifactSource.resolved(uri, objects.reader().resolve(uri));
             List<S3ObjectFetcher.ObjectDownload> downloads = new ArrayList<>();
-            List<CachedObject> listed = new ArrayList<>();
+            List<VolumeContent.StoredObject> listed = new ArrayList<>();
             Files.createDirectories(partial);
             for (ObjectVersion o : source.objects()) {
                 Path bucket = models.resolve(o.bucket());
@@ -184,12 +180,11 @@ public final class CacheVolumeBuilder implements AutoCloseable {
                 String id = Hashes.sha256Hex(o.bucket() + "/" + o.key() + "@" + o.eTag());
                 downloads.add(new S3ObjectFetcher.ObjectDownload(o, partial.resolve(id + ".data"),
                         partial.resolve(id + "." + objects.chunkBytes() + ".chunks"), target));
-                listed.add(new CachedObject(o.uri().toString(), "\"" + o.eTag() + "\"", o.size()));
+                listed.add(new VolumeContent.StoredObject(o.uri().toString(), "\"" + o.eTag() + "\"", o.size()));
             }
             objects.fetch(downloads, bytes -> { });
-            VolumeModels.Directory directory = VolumeModels.unpackInto(volume, model, listed.stream()
-                    .map(o -> new VolumeContent.StoredObject(o.uri(), o.etag(), o.size())).toList());
-            return new CachedModel(model, source.bytes(), listed, directory.directory(), directory.treeDigest().toString());
+            VolumeModels.Directory directory = VolumeModels.unpackInto(volume, model, listed);
+            return new VolumeContent.Model(model, source.bytes(), listed, directory.directory(), directory.treeDigest().toString());
         } catch (ArtifactException | IllegalArgumentException e) {
             throw new CacheVolumeException(what + ": " + e.getMessage(), e);
         } catch (IOException e) {

@@ -1,5 +1,7 @@
 package dev.kindling.agent.cache.volume;
 
+import dev.kindling.agent.cache.endpoint.VolumeContent;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,10 +13,6 @@ import dev.kindling.agent.cache.ArtifactCache;
 import dev.kindling.agent.cache.DirectoryArtifactCache;
 import dev.kindling.agent.cache.DirectoryImageCache;
 import dev.kindling.agent.cache.ImageCache;
-import dev.kindling.agent.cache.volume.VolumeManifest.Blob;
-import dev.kindling.agent.cache.volume.VolumeManifest.CachedImage;
-import dev.kindling.agent.cache.volume.VolumeManifest.CachedModel;
-import dev.kindling.agent.cache.volume.VolumeManifest.CachedObject;
 import dev.kindling.agent.internal.Hashes;
 import dev.kindling.agent.registry.Descriptor;
 import dev.kindling.agent.registry.Digest;
@@ -117,60 +115,60 @@ class CacheVolumeBuilderIT {
         Path volume = dir.resolve("gen-3");
         VolumePlan plan = new VolumePlan(List.of(imageB, imageA, imageA),
                 List.of("s3://models/multi/", "s3://models/llm/model.tar.gz"));
-        VolumeManifest built;
+        VolumeContent built;
         try (CacheVolumeBuilder builder = new CacheVolumeBuilder(settings(s3.endpoint()))) {
             built = builder.build(volume, "llm-endpoint", 3, plan);
         }
 
         assertThat(built.endpointName()).isEqualTo("llm-endpoint");
         assertThat(built.generation()).isEqualTo(3);
-        assertThat(VolumeManifest.read(volume)).isEqualTo(built);
+        assertThat(VolumeContent.read(volume)).isEqualTo(built);
         // Sorted and distinct, as the plan is.
-        assertThat(built.images()).extracting(CachedImage::source).containsExactly(imageA, imageB);
-        for (CachedImage image : built.images()) {
+        assertThat(built.images()).extracting(VolumeContent.Image::source).containsExactly(imageA, imageB);
+        for (VolumeContent.Image image : built.images()) {
             // The manifest, the config and both layers; the shared layer is one file for both images.
             assertThat(image.blobs()).hasSize(4);
             assertThat(image.blobs().getFirst().digest()).isEqualTo(image.manifestDigest());
-            assertThat(image.bytes()).isEqualTo(image.blobs().stream().mapToLong(Blob::size).sum());
-            for (Blob b : image.blobs()) {
+            assertThat(image.bytes()).isEqualTo(image.blobs().stream().mapToLong(VolumeContent.Blob::size).sum());
+            for (VolumeContent.Blob b : image.blobs()) {
                 Path file = volume.resolve("blobs/sha256").resolve(b.digest().substring("sha256:".length()));
                 assertThat(sha256(file)).isEqualTo(b.digest());
                 assertThat(Files.size(file)).isEqualTo(b.size());
             }
         }
         Digest sharedDigest = Digest.of(Hashes.sha256().digest(shared));
-        assertThat(built.images()).allSatisfy(i -> assertThat(i.blobs()).contains(new Blob(sharedDigest.toString(), shared.length)));
-        assertThat(built.imageBytes()).isEqualTo(built.images().stream().mapToLong(CachedImage::bytes).sum());
+        assertThat(built.images()).allSatisfy(i -> assertThat(i.blobs()).contains(new VolumeContent.Blob(sharedDigest.toString(), shared.length)));
+        assertThat(built.imageBytes()).isEqualTo(built.images().stream().mapToLong(VolumeContent.Image::bytes).sum());
 
-        assertThat(built.models()).extracting(CachedModel::source)
+        assertThat(built.models()).extracting(VolumeContent.Model::source)
                 .containsExactly("s3://models/llm/model.tar.gz", "s3://models/multi/");
-        CachedModel llm = built.models().getFirst();
+        VolumeContent.Model llm = built.models().getFirst();
         assertThat(llm.bytes()).isEqualTo(packed.length);
         assertThat(llm.objects()).singleElement().satisfies(o -> {
             assertThat(o.uri()).isEqualTo("s3://models/llm/model.tar.gz");
             assertThat(o.etag()).startsWith("\"").endsWith("\"");
             assertThat(o.size()).isEqualTo(packed.length);
         });
-        assertThat(built.models().get(1).objects()).extracting(CachedObject::uri)
+        assertThat(built.models().get(1).objects()).extracting(VolumeContent.StoredObject::uri)
                 .containsExactlyInAnyOrder("s3://models/multi/weights.bin", "s3://models/multi/config/config.json");
         assertThat(Files.readAllBytes(volume.resolve("models/models/llm/model.tar.gz"))).isEqualTo(packed);
         assertThat(Files.readAllBytes(volume.resolve("models/models/multi/weights.bin"))).isEqualTo(weights);
         assertThat(built.modelBytes()).isEqualTo(packed.length + weights.length + "{\"layers\":2}".length());
         // Each image also lies unpacked, and each model as the directory a copy sees, with the digest of its tree,
         // so agents use them in place.
-        for (VolumeManifest.CachedImage image : built.images()) {
+        for (VolumeContent.Image image : built.images()) {
             assertThat(image.rootfs()).startsWith("images/");
             assertThat(image.treeDigest()).isEqualTo(dev.kindling.agent.image.TreeDigest.of(volume.resolve(image.rootfs())).toString());
         }
         assertThat(built.models().get(0).directory()).startsWith("unpacked/");
         assertThat(built.models().get(1).directory()).isEqualTo("models/models/multi");
-        for (VolumeManifest.CachedModel model : built.models()) {
+        for (VolumeContent.Model model : built.models()) {
             assertThat(model.treeDigest()).isEqualTo(dev.kindling.agent.image.TreeDigest.of(volume.resolve(model.directory())).toString());
         }
         // No scratch space is left: the volume is exactly blobs, unpacked images and models, and the manifest.
         try (Stream<Path> top = Files.list(volume)) {
             assertThat(top.map(p -> p.getFileName().toString()))
-                    .containsExactlyInAnyOrder("blobs", "images", "models", "unpacked", VolumeManifest.FILE_NAME);
+                    .containsExactlyInAnyOrder("blobs", "images", "models", "unpacked", VolumeContent.FILE);
         }
 
         // The agent's directory tiers serve from it, verified.
@@ -178,9 +176,9 @@ class CacheVolumeBuilderIT {
         BlobStore instance = new BlobStore(dir.resolve("instance"));
         assertThat(images.provide(new Descriptor("x", sharedDigest, shared.length), instance))
                 .isEqualTo(new ImageCache.Outcome.Hit(shared.length));
-        CachedObject weightsEntry = built.models().get(1).objects().stream()
+        VolumeContent.StoredObject weightsEntry = built.models().get(1).objects().stream()
                 .filter(o -> o.uri().endsWith("weights.bin")).findFirst().orElseThrow();
-        ArtifactCache models = new DirectoryArtifactCache("endpoint-model-cache", volume.resolve(VolumeManifest.MODELS));
+        ArtifactCache models = new DirectoryArtifactCache("endpoint-model-cache", volume.resolve(VolumeContent.MODELS));
         Path target = dir.resolve("instance-models/weights.bin");
         assertThat(models.provide(new ObjectVersion("models", "multi/weights.bin", weights.length, weightsEntry.etag()), target))
                 .isEqualTo(new ArtifactCache.Outcome.Hit(weights.length));
@@ -191,12 +189,12 @@ class CacheVolumeBuilderIT {
     void aVolumeWithoutModelsHasNoModelsDirectory() throws Exception {
         Path volume = dir.resolve("images-only");
         try (CacheVolumeBuilder builder = new CacheVolumeBuilder(settings(s3.endpoint()))) {
-            VolumeManifest built = builder.build(volume, "e", 1, new VolumePlan(List.of(imageA), List.of()));
+            VolumeContent built = builder.build(volume, "e", 1, new VolumePlan(List.of(imageA), List.of()));
             assertThat(built.modelBytes()).isZero();
             assertThat(built.models()).isEmpty();
         }
-        assertThat(volume.resolve(VolumeManifest.MODELS)).doesNotExist();
-        assertThat(volume.resolve(VolumeManifest.FILE_NAME)).isRegularFile();
+        assertThat(volume.resolve(VolumeContent.MODELS)).doesNotExist();
+        assertThat(volume.resolve(VolumeContent.FILE)).isRegularFile();
     }
 
     @Test
@@ -208,7 +206,7 @@ class CacheVolumeBuilderIT {
                     .isInstanceOf(CacheVolumeException.class)
                     .hasMessageContaining("image " + absent).hasMessageContaining("404");
         }
-        assertThat(volume.resolve(VolumeManifest.FILE_NAME)).doesNotExist();
+        assertThat(volume.resolve(VolumeContent.FILE)).doesNotExist();
     }
 
     @Test
@@ -220,7 +218,7 @@ class CacheVolumeBuilderIT {
                     .isInstanceOf(CacheVolumeException.class)
                     .hasMessageContaining("model s3://models/absent/model.tar.gz");
         }
-        assertThat(volume.resolve(VolumeManifest.FILE_NAME)).doesNotExist();
+        assertThat(volume.resolve(VolumeContent.FILE)).doesNotExist();
     }
 
     @Test
@@ -235,7 +233,7 @@ class CacheVolumeBuilderIT {
                     .hasMessageContaining("model s3://models/llm/model.tar.gz");
         }
         assertThat(volume.resolve("models/models/llm/model.tar.gz")).doesNotExist();
-        assertThat(volume.resolve(VolumeManifest.FILE_NAME)).doesNotExist();
+        assertThat(volume.resolve(VolumeContent.FILE)).doesNotExist();
     }
 
     @Test
@@ -263,7 +261,7 @@ class CacheVolumeBuilderIT {
                         .hasMessageContaining("image " + image).hasMessageContaining(layerDigest.toString());
             }
             assertThat(volume.resolve("blobs/sha256").resolve(layerDigest.hex())).doesNotExist();
-            assertThat(volume.resolve(VolumeManifest.FILE_NAME)).doesNotExist();
+            assertThat(volume.resolve(VolumeContent.FILE)).doesNotExist();
         }
     }
 
@@ -289,11 +287,11 @@ class CacheVolumeBuilderIT {
             restore("aws.secretAccessKey", secret);
         }
         assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
-        VolumeManifest printed = VolumeManifest.fromJson(out.toString(StandardCharsets.UTF_8).trim());
-        assertThat(printed).isEqualTo(VolumeManifest.read(volume));
+        VolumeContent printed = VolumeContent.fromJson(out.toString(StandardCharsets.UTF_8).trim());
+        assertThat(printed).isEqualTo(VolumeContent.read(volume));
         assertThat(printed.endpointName()).isEqualTo("cli");
         assertThat(printed.generation()).isEqualTo(7);
-        assertThat(printed.images()).extracting(CachedImage::source).containsExactly("team/a:1");
+        assertThat(printed.images()).extracting(VolumeContent.Image::source).containsExactly("team/a:1");
         assertThat(printed.modelBytes()).isEqualTo(packed.length);
     }
 
