@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -105,6 +106,9 @@ public final class EndpointCacheManager implements SmartLifecycle {
     /** One pass: decide and start builds, then delete the volumes no record needs. Runs on one thread at a time. */
     public synchronized void passOnce() {
         Instant now = clock.instant();
+        // Taken before the records are read: a build that finishes while they are read still counts as running
+        // here, not as one a lost leader left behind (which would start another generation for nothing).
+        Set<String> buildingAtStart = Set.copyOf(running.keySet());
         List<Endpoint> eps = endpoints.findAll().collectList().block(DB_TIMEOUT);
         Map<String, List<InferenceComponent>> byEndpoint = components.findAll().collectList().block(DB_TIMEOUT).stream()
                 .collect(Collectors.groupingBy(InferenceComponent::endpointName));
@@ -114,7 +118,7 @@ public final class EndpointCacheManager implements SmartLifecycle {
             if (e.status() == EndpointStatus.Deleting) continue;
             try {
                 decide(e.name(), EndpointCachePlans.of(byEndpoint.getOrDefault(e.name(), List.of()), switches),
-                        records.get(e.name()), now);
+                        records.get(e.name()), buildingAtStart.contains(e.name()), now);
             } catch (RuntimeException ex) {
                 log.atError().addKeyValue("endpoint", e.name()).setCause(ex).log("Cache decision failed; retried next pass");
             }
@@ -125,9 +129,9 @@ public final class EndpointCacheManager implements SmartLifecycle {
         metrics.keepOnly(records.keySet());
     }
 
-    private void decide(String endpoint, EndpointCachePlan wanted, EndpointCache record, Instant now) {
+    private void decide(String endpoint, EndpointCachePlan wanted, EndpointCache record, boolean wasBuilding, Instant now) {
         CacheBuildDecision d = CacheBuildDecision.decide(record == null ? null : state(record), wanted,
-                running.containsKey(endpoint), now, settings.builds());
+                wasBuilding || running.containsKey(endpoint), now, settings.builds());
         switch (d.action()) {
             case BUILD -> {
                 long generation = record == null ? 1 : record.generation() + 1;

@@ -154,14 +154,16 @@ class TwoReplicasIT {
                         + "\"SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution\"},\"scaleOutCooldown\":1}}")
                 .exchange().expectStatus().isOk();
 
-        // Six clients, all through the follower: only its published load can tell the leader's scaler about them.
+        // Eight clients, all through the follower: only its published load can tell the leader's scaler about them.
+        // Three copies of target 2 need more than 4 in flight; eight leave room for the router seeing fewer in flight
+        // than there are clients (each client's time between requests) on a loaded machine.
         java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
         java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
         java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + follower.getEnvironment().getProperty("local.server.port")
                 + "/v1/endpoints/ep/invocations");
         List<Thread> clients = new java.util.ArrayList<>();
         try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
-            for (int i = 0; i < 6; i++) {
+            for (int i = 0; i < 8; i++) {
                 clients.add(Thread.ofVirtual().start(() -> {
                     while (running.get()) {
                         try {
