@@ -1,6 +1,7 @@
 package dev.kindling.api.caches;
 
 import dev.kindling.api.leader.LeaderGate;
+import dev.kindling.api.leader.LeaderLoops;
 import dev.kindling.api.leader.Leadership;
 import dev.kindling.api.metrics.EndpointCacheMetrics;
 import dev.kindling.cache.endpoint.BuildSettings;
@@ -283,15 +284,7 @@ public final class EndpointCacheManager implements SmartLifecycle {
     @Override
     public void stop() {
         runningLoop = false;
-        Thread t = thread;
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        LeaderLoops.stop(thread);
         builders.shutdownNow();
     }
 

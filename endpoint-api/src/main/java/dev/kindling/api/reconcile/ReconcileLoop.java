@@ -1,6 +1,7 @@
 package dev.kindling.api.reconcile;
 
 import dev.kindling.api.leader.LeaderGate;
+import dev.kindling.api.leader.LeaderLoops;
 import dev.kindling.api.leader.Leadership;
 import java.time.Instant;
 import java.util.concurrent.Semaphore;
@@ -92,15 +93,7 @@ public final class ReconcileLoop implements SmartLifecycle, ReconcileTrigger {
     @Override
     public void stop() {
         running = false;
-        Thread t = thread;
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        LeaderLoops.stop(thread);
     }
 
     /** When the last pass completed, or null before the first. */

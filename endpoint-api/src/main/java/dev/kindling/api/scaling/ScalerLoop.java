@@ -1,5 +1,6 @@
 package dev.kindling.api.scaling;
 
+import dev.kindling.api.leader.LeaderLoops;
 import dev.kindling.api.metrics.ScalingMetrics;
 import dev.kindling.api.reconcile.ReconcileTrigger;
 import dev.kindling.api.router.CapacityDemand;
@@ -309,15 +310,7 @@ public final class ScalerLoop implements SmartLifecycle, CapacityDemand {
     @Override
     public void stop() {
         running = false;
-        Thread t = thread;
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        LeaderLoops.stop(thread);
     }
 
     @Override
