@@ -3,21 +3,18 @@ package dev.kindling.api.config;
 import dev.kindling.api.router.CapacityDemand;
 import dev.kindling.api.router.CopyServedListener;
 import dev.kindling.api.router.InvocationRouter;
+import dev.kindling.api.router.LoopClients;
 import dev.kindling.api.router.RouterSettings;
 import dev.kindling.api.router.RoutingTable;
 import dev.kindling.db.store.RouteStore;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.channel.ChannelOption;
 import java.time.Clock;
-import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.scheduler.Schedulers;
-import reactor.netty.http.client.HttpClient;
-import reactor.netty.resources.ConnectionProvider;
 
 /**
  * The invocation router: its routing table (read from PostgreSQL on every replica), the pooled HTTP client to the
@@ -26,9 +23,6 @@ import reactor.netty.resources.ConnectionProvider;
  */
 @Configuration(proxyBeanMethods = false)
 public class RouterConfiguration {
-
-    /** Keep-alive connections idle this long are closed, before a model server's own idle timeout (JDK's: 30 s). */
-    private static final Duration MAX_IDLE = Duration.ofSeconds(20);
 
     @Bean
     RouteStore routeStore(DatabaseClient db) {
@@ -42,32 +36,23 @@ public class RouterConfiguration {
                 () -> demand.getIfAvailable(() -> CapacityDemand.NONE));
     }
 
-    /** One pool per copy (Reactor Netty pools by remote address), kept alive across invocations. */
+    /**
+     * The router's clients to copies, one per event loop of the web server, each with its own keep-alive pool per
+     * copy (Reactor Netty pools by remote address), so a request is forwarded on the thread that read it.
+     */
     @Bean(destroyMethod = "dispose")
-    ConnectionProvider routerConnections(RouterProperties properties) {
-        RouterSettings s = properties.settings();
-        return ConnectionProvider.builder("kindling-router")
-                .maxConnections(s.maxConnectionsPerCopy())
-                .pendingAcquireMaxCount(s.maxPendingConnectionsPerCopy())
-                .pendingAcquireTimeout(s.invocationTimeout())
-                .maxIdleTime(MAX_IDLE)
-                .evictInBackground(MAX_IDLE)
-                .build();
+    LoopClients routerClients(RouterProperties properties, ObjectProvider<ReactorResourceFactory> serverResources) {
+        ReactorResourceFactory resources = serverResources.getIfAvailable();
+        int loops = resources == null ? 1 : LoopClients.count(resources.getLoopResources().onServer(true));
+        return LoopClients.perLoop(properties.settings(), loops);
     }
 
     @Bean
-    InvocationRouter invocationRouter(RoutingTable table, ConnectionProvider routerConnections,
-                                      RouterProperties properties, Clock clock, ObjectProvider<CopyServedListener> served,
-                                      ObjectProvider<ReactorResourceFactory> serverResources) {
+    InvocationRouter invocationRouter(RoutingTable table, LoopClients routerClients, RouterProperties properties,
+                                      Clock clock, ObjectProvider<CopyServedListener> served) {
         RouterSettings s = properties.settings();
-        HttpClient http = HttpClient.create(routerConnections)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) s.connectTimeout().toMillis());
-        // On the web server's event loops, each connection to a copy lives on the loop of the request that opened it
-        // (Reactor Netty colocates), so a proxied request and its answer rarely hop threads.
-        ReactorResourceFactory resources = serverResources.getIfAvailable();
-        if (resources != null) http = http.runOn(resources.getLoopResources());
         // Reactor Netty's client itself, not a WebClient: no per-request observation or wrappers on the hot path.
-        return new InvocationRouter(table, http, s, clock, System::nanoTime,
+        return new InvocationRouter(table, routerClients, s, clock, System::nanoTime,
                 () -> served.getIfAvailable(() -> CopyServedListener.NONE));
     }
 }

@@ -44,20 +44,20 @@ public final class InvocationRouter {
     }
 
     private final RoutingTable table;
-    private final HttpClient client;
+    private final LoopClients clients;
     private final RouterSettings settings;
     private final Clock clock;
     private final LongSupplier nanos;
     private final Supplier<CopyServedListener> served;
 
     /**
-     * @param client a pooled Reactor Netty client, shared by all invocations
+     * @param clients pooled Reactor Netty clients, one per event loop of the web server
      * @param served told when a copy first answers 2xx (looked up when needed)
      */
-    public InvocationRouter(RoutingTable table, HttpClient client, RouterSettings settings, Clock clock, LongSupplier nanos,
+    public InvocationRouter(RoutingTable table, LoopClients clients, RouterSettings settings, Clock clock, LongSupplier nanos,
                             Supplier<CopyServedListener> served) {
         this.table = table;
-        this.client = client;
+        this.clients = clients;
         this.settings = settings;
         this.clock = clock;
         this.nanos = nanos;
@@ -87,7 +87,7 @@ public final class InvocationRouter {
         } catch (RouterException e) {
             return Mono.error(e);
         }
-        Invocation inv = new Invocation(component, arrived);
+        Invocation inv = new Invocation(component, arrived, clients.forRequest(request));
         component.arrive(arrived);
         long declared = contentLength(in);
         Mono<Void> proxied;
@@ -137,7 +137,7 @@ public final class InvocationRouter {
         inv.dispatchedNanos = nanos.getAsLong();
         // Reactor Netty's client without WebClient's layers (request and response wrappers, header adapters, the
         // exchange strategies): a third of the router's CPU per request went there.
-        return client.post().uri(copy.invocations)
+        return inv.client.post().uri(copy.invocations)
                 .send((request, outbound) -> {
                     HttpHeaders headers = request.requestHeaders();
                     copyHeader(in, headers, HttpHeaderNames.CONTENT_TYPE);
@@ -256,6 +256,8 @@ public final class InvocationRouter {
     private static final class Invocation implements RoutedComponent.HeldTime {
         final RoutedComponent component;
         final long arrivedNanos;
+        /** The client of the request's own event loop. */
+        final HttpClient client;
         long heldNanos;
         RoutedCopy copy;
         long dispatchedNanos;
@@ -264,9 +266,10 @@ public final class InvocationRouter {
         int status;
         Throwable error;
 
-        Invocation(RoutedComponent component, long arrivedNanos) {
+        Invocation(RoutedComponent component, long arrivedNanos, HttpClient client) {
             this.component = component;
             this.arrivedNanos = arrivedNanos;
+            this.client = client;
         }
 
         void answered(long atNanos) {

@@ -30,6 +30,7 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ThrowingRunnable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import io.netty.channel.EventLoop;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
@@ -38,6 +39,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.Connection;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
@@ -55,12 +57,13 @@ class InvocationRouterIT {
     private final List<ServerSocket> sockets = new ArrayList<>();
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private final List<String> firstServed = new CopyOnWriteArrayList<>();
-    private final ConnectionProvider pool = ConnectionProvider.create("test-router", 16);
+    private final LoopClients clients = LoopClients.perLoop(SETTINGS, 4);
+    private final ConnectionProvider pool = ConnectionProvider.create("test-other", 4);
     private final RoutingTable table = new RoutingTable(() -> { throw new IllegalStateException("fed by hand"); },
             SETTINGS, registry, Schedulers.parallel(), System::nanoTime, () -> CapacityDemand.NONE);
     /** The routes on a Reactor Netty server of their own, as the web server serves them. */
     private final DisposableServer server = HttpServer.create().host("127.0.0.1").port(0)
-            .route(new InvocationRoutes(new InvocationRouter(table, reactor.netty.http.client.HttpClient.create(pool),
+            .route(new InvocationRoutes(new InvocationRouter(table, clients,
                     SETTINGS, Clock.systemUTC(), System::nanoTime, () -> (copy, at) -> firstServed.add(copy)))::apply)
             .bindNow();
     private final WebTestClient client = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + server.port())
@@ -71,6 +74,7 @@ class InvocationRouterIT {
         server.disposeNow();
         servers.forEach(s -> s.stop(0));
         for (ServerSocket s : sockets) s.close();
+        clients.dispose();
         pool.dispose();
     }
 
@@ -182,6 +186,48 @@ class InvocationRouterIT {
             assertThat(table.component("ic").copies()[0].inFlight()).isZero();
         });
         assertThat(registry.get("kindling.invocations").tag("component", "ic").counter().count()).isEqualTo(2);
+    }
+
+    @Test
+    void aRequestIsForwardedOverAConnectionOfTheEventLoopThatReadIt() {
+        route(RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, echo("a", 200));
+        // Each request names itself in the one free-form header the router forwards.
+        Map<String, EventLoop> readOn = new ConcurrentHashMap<>();
+        Map<String, EventLoop> forwardedOn = new ConcurrentHashMap<>();
+        List<ConnectionProvider> pools = new CopyOnWriteArrayList<>();
+        LoopClients observed = LoopClients.of(loop -> {
+            ConnectionProvider p = ConnectionProvider.create("loop-" + pools.size(), 4);
+            pools.add(p);
+            return reactor.netty.http.client.HttpClient.create(p).runOn(loop).doAfterRequest((request, connection) ->
+                    forwardedOn.put(request.requestHeaders().get(InvocationRouter.CUSTOM_ATTRIBUTES_HEADER),
+                            connection.channel().eventLoop()));
+        }, reactor.netty.http.client.HttpClient.create(pool));
+        InvocationRouter router = new InvocationRouter(table, observed, SETTINGS, Clock.systemUTC(), System::nanoTime,
+                () -> CopyServedListener.NONE);
+        DisposableServer recording = HttpServer.create().host("127.0.0.1").port(0)
+                .route(r -> r.post("/v1/endpoints/{name}/invocations", (request, response) -> {
+                    readOn.put(request.requestHeaders().get(InvocationRouter.CUSTOM_ATTRIBUTES_HEADER),
+                            ((Connection) request).channel().eventLoop());
+                    return router.invoke("ep", request, response, InvocationRouter.ModelErrors.PASS_THROUGH);
+                }))
+                .bindNow();
+        try {
+            WebTestClient c = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + recording.port()).build();
+            for (int i = 0; i < 24; i++) {
+                // A new connection each time, so the server spreads them over its loops.
+                c.post().uri("/v1/endpoints/ep/invocations").contentType(MediaType.APPLICATION_JSON)
+                        .header("Connection", "close").header(InvocationRouter.CUSTOM_ATTRIBUTES_HEADER, "r" + i)
+                        .header(InvocationRouter.COMPONENT_HEADER, "ic").bodyValue("{}").exchange()
+                        .expectStatus().isOk();
+            }
+            assertThat(readOn).hasSize(24);
+            assertThat(forwardedOn).isEqualTo(readOn);
+            assertThat(readOn.values().stream().distinct().count()).as("loops that read requests").isGreaterThan(1);
+            assertThat(observed.loops()).isEqualTo(readOn.values().stream().distinct().count());
+        } finally {
+            recording.disposeNow();
+            pools.forEach(ConnectionProvider::dispose);
+        }
     }
 
     @Test

@@ -33,6 +33,9 @@ import java.util.stream.Stream;
  */
 public final class EmulatedModelServer {
 
+    /** Bodies up to this size with a Content-Length are read into an array of exactly that size. */
+    private static final long MAX_EXACT_READ = 64L << 20;
+
     private final HttpServer http;
     private final ExecutorService executor;
     private final Instant readyAt;
@@ -106,7 +109,10 @@ public final class EmulatedModelServer {
         }
         byte[] body;
         try (InputStream in = ex.getRequestBody()) {
-            body = in.readAllBytes();
+            // Exactly the declared length when there is one: readAllBytes would take a 16 KiB buffer per request,
+            // at 2,000 requests/s most of this JVM's garbage and so most of its collection pauses.
+            long declared = contentLength(ex);
+            body = declared >= 0 && declared <= MAX_EXACT_READ ? in.readNBytes((int) declared) : in.readAllBytes();
         }
         if (!latency.isZero()) {
             try {
@@ -129,6 +135,16 @@ public final class EmulatedModelServer {
         if (imageRootfs != null) answer.put("imageRootfs", imageRootfs);
         if (modelDirectory != null) answer.put("modelDirectory", modelDirectory);
         send(ex, 200, Json.write(answer));
+    }
+
+    private static long contentLength(HttpExchange ex) {
+        String v = ex.getRequestHeaders().getFirst("Content-Length");
+        if (v == null) return -1;
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static void send(HttpExchange ex, int status, String json) throws IOException {
