@@ -3,10 +3,12 @@ package dev.kindling.api.router;
 import java.net.ConnectException;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
@@ -87,7 +89,8 @@ public final class InvocationRouter {
         } catch (RouterException e) {
             return Mono.error(e);
         }
-        Invocation inv = new Invocation(component, arrived, clients.forRequest(request));
+        EventLoop loop = LoopClients.loopOf(request);
+        Invocation inv = new Invocation(component, arrived, clients.forLoop(loop));
         component.arrive(arrived);
         long declared = contentLength(in);
         Mono<Void> proxied;
@@ -96,11 +99,11 @@ public final class InvocationRouter {
         } else {
             // Retained as they arrive: the client's send releases each once written to the copy.
             Flux<ByteBuf> body = limited(request.receive().retain(), declared);
-            proxied = component.acquire(arrived, inv).flatMap(copy ->
-                    forward(inv, copy, in, response, body, declared, modelErrors, true)
-                            .timeout(settings.invocationTimeout())
-                            .onErrorMap(TimeoutException.class, e -> RouterException.timeout(component.componentName,
-                                    inv.copy.copyId, settings.invocationTimeout())));
+            EventExecutor timer = loop != null ? loop : GlobalEventExecutor.INSTANCE;
+            proxied = component.acquire(arrived, inv).flatMap(copy -> new LoopTimeout(
+                    forward(inv, copy, in, response, body, declared, modelErrors, true), timer,
+                    settings.invocationTimeout().toNanos(), () -> RouterException.timeout(component.componentName,
+                            inv.copy.copyId, settings.invocationTimeout())));
         }
         return proxied.doOnError(e -> inv.error = e).doFinally(signal -> finish(inv, signal));
     }
@@ -137,7 +140,7 @@ public final class InvocationRouter {
         inv.dispatchedNanos = nanos.getAsLong();
         // Reactor Netty's client without WebClient's layers (request and response wrappers, header adapters, the
         // exchange strategies): a third of the router's CPU per request went there.
-        return inv.client.post().uri(copy.invocations)
+        return copy.sender(inv.client)
                 .send((request, outbound) -> {
                     HttpHeaders headers = request.requestHeaders();
                     copyHeader(in, headers, HttpHeaderNames.CONTENT_TYPE);

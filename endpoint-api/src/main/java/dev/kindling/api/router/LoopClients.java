@@ -81,9 +81,8 @@ public final class LoopClients implements Disposable {
         return new LoopClients(create, other, new CopyOnWriteArrayList<>());
     }
 
-    /** The client for connections on the loop that serves {@code request}. */
-    public HttpClient forRequest(HttpServerRequest request) {
-        EventLoop loop = loopOf(request);
+    /** The client for connections on {@code loop}; for {@code null} (a request whose loop is unknown), another. */
+    public HttpClient forLoop(EventLoop loop) {
         if (loop == null) return other;
         HttpClient c = byLoop.get(loop);
         return c != null ? c : byLoop.computeIfAbsent(loop, create);
@@ -94,7 +93,8 @@ public final class LoopClients implements Disposable {
         return byLoop.size();
     }
 
-    private static EventLoop loopOf(HttpServerRequest request) {
+    /** The event loop that serves {@code request}, or {@code null} when it cannot be told. */
+    public static EventLoop loopOf(HttpServerRequest request) {
         if (request instanceof Connection c) return c.channel().eventLoop(); // Reactor Netty's own request
         EventLoop[] loop = {null};
         request.withConnection(c -> loop[0] = c.channel().eventLoop());

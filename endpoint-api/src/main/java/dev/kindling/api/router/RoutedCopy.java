@@ -1,7 +1,10 @@
 package dev.kindling.api.router;
 
 import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import reactor.netty.http.client.HttpClient;
 
 /**
  * A copy in the routing table: where its model server takes invocations, how many requests it serves now, and its
@@ -14,6 +17,8 @@ final class RoutedCopy {
     final URI invocations;
     final InvocationMetrics.CopyMeters meters;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** {@code POST} to the copy's invocations, per client (one per event loop): built once, not per request. */
+    private final Map<HttpClient, HttpClient.RequestSender> senders = new ConcurrentHashMap<>(8);
     private volatile boolean served;
     /** Until when (nanos) requests avoid this copy because it refused a connection; 0 when it never did. */
     private volatile long avoidedUntilNanos;
@@ -24,6 +29,15 @@ final class RoutedCopy {
         this.invocations = URI.create(modelServerUrl.endsWith("/") ? modelServerUrl + "invocations"
                 : modelServerUrl + "/invocations");
         this.meters = metrics.forCopy(endpoint, component, copyId, inFlight, AtomicInteger::get);
+    }
+
+    /**
+     * The request sender of {@code client} for this copy. Reactor Netty's client is immutable, so each of
+     * {@code post()} and {@code uri(...)} copies its whole configuration; done once per client and copy.
+     */
+    HttpClient.RequestSender sender(HttpClient client) {
+        HttpClient.RequestSender s = senders.get(client);
+        return s != null ? s : senders.computeIfAbsent(client, c -> c.post().uri(invocations));
     }
 
     int inFlight() {
