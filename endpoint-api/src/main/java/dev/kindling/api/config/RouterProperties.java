@@ -19,7 +19,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxRequestBytes largest request body; a larger one gets 413 (SageMaker's limit is 6 MiB)
  * @param refreshIntervalMillis time between two reads of the routing table from the database
  * @param connectTimeoutMillis longest a connection to a copy may take; past it the request goes to another copy
- * @param maxConnectionsPerCopy pooled keep-alive connections to one copy's model server
+ * @param maxConnectionsPerCopy pooled keep-alive connections to one copy's model server, shared out among the event
+ *        loops (each has a pool of its own)
  * @param maxPendingConnectionsPerCopy requests that may wait for one of those connections; more get 503
  */
 @ConfigurationProperties("kindling.router")
