@@ -93,12 +93,12 @@ public final class LoopClients implements Disposable {
         return byLoop.size();
     }
 
-    /** The event loop that serves {@code request}, or {@code null} when it cannot be told. */
+    /**
+     * The event loop that serves {@code request}: Reactor Netty's requests are their connection. {@code null} for
+     * any other implementation.
+     */
     public static EventLoop loopOf(HttpServerRequest request) {
-        if (request instanceof Connection c) return c.channel().eventLoop(); // Reactor Netty's own request
-        EventLoop[] loop = {null};
-        request.withConnection(c -> loop[0] = c.channel().eventLoop());
-        return loop[0];
+        return request instanceof Connection c ? c.channel().eventLoop() : null;
     }
 
     /** The number of event loops in a group: the web server's. */
