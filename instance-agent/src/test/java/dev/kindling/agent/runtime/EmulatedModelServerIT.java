@@ -3,10 +3,16 @@ package dev.kindling.agent.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kindling.agent.TestHttp;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,6 +53,100 @@ class EmulatedModelServerIT {
         HttpResponse<String> json = http.post(s.url(), "/invocations", "application/json", "{\"inputs\":\"héllo\"}");
         assertThat(TestHttp.json(json)).containsEntry("invocation", 2).containsEntry("contentType", "application/json")
                 .containsEntry("echo", "{\"inputs\":\"héllo\"}").containsEntry("bytes", 19);
+    }
+
+    @Test
+    void aSmallBodyThatHasArrivedIsAnsweredOnTheDispatcher() throws IOException {
+        EmulatedModelServer s = start(Map.of());
+
+        try (RawConnection c = new RawConnection(s)) {
+            c.write(request(5) + "1,2,3"); // one write: head and body arrive together
+            assertThat(c.readAnswer()).contains("\"echo\":\"1,2,3\"");
+        }
+
+        assertThat(s.inlineAnswers()).isEqualTo(1);
+    }
+
+    /** A body still on its way is read on a thread of its own: the dispatcher goes on serving the others. */
+    @Test
+    void aBodyStillOnItsWayDoesNotHoldUpOtherInvocations() throws IOException {
+        EmulatedModelServer s = start(Map.of());
+
+        try (RawConnection slow = new RawConnection(s)) {
+            slow.write(request(10) + "12345"); // half the body
+            // Answered while the first waits for the rest of its body.
+            HttpResponse<String> other = http.post(s.url(), "/invocations", "text/plain", "x");
+            assertThat(TestHttp.json(other)).containsEntry("echo", "x");
+
+            slow.write("67890");
+            assertThat(slow.readAnswer()).contains("\"echo\":\"1234567890\"");
+        }
+    }
+
+    /** Each invocation waits out its emulated latency on its own virtual thread, never on the dispatcher. */
+    @Test
+    void anEmulatedLatencyIsWaitedOffTheDispatcher() {
+        EmulatedModelServer s = start(Map.of("KINDLING_EMULATED_LATENCY_MILLIS", "50"));
+
+        HttpResponse<String> answer = http.post(s.url(), "/invocations", "text/plain", "x");
+
+        assertThat(TestHttp.json(answer)).containsEntry("echo", "x");
+        assertThat(s.inlineAnswers()).isZero();
+    }
+
+    @Test
+    void aChunkedBodyIsReadWhole() throws IOException {
+        EmulatedModelServer s = start(Map.of());
+
+        try (RawConnection c = new RawConnection(s)) {
+            c.write("POST /invocations HTTP/1.1\r\nHost: model\r\nContent-Type: text/plain\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+            c.write("2\r\nde\r\n0\r\n\r\n");
+            assertThat(c.readAnswer()).contains("\"echo\":\"abcde\"").contains("\"bytes\":5");
+        }
+
+        assertThat(s.inlineAnswers()).isZero();
+    }
+
+    private static String request(int contentLength) {
+        return "POST /invocations HTTP/1.1\r\nHost: model\r\nContent-Type: text/plain\r\nContent-Length: "
+                + contentLength + "\r\n\r\n";
+    }
+
+    /** One HTTP/1.1 connection written and read by hand, to control when each part of a request arrives. */
+    private static final class RawConnection implements AutoCloseable {
+        private final Socket socket;
+
+        RawConnection(EmulatedModelServer s) throws IOException {
+            socket = new Socket(s.url().getHost(), s.url().getPort());
+            socket.setTcpNoDelay(true);
+            socket.setSoTimeout(10_000);
+        }
+
+        void write(String text) throws IOException {
+            socket.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+        }
+
+        /** The answer's body, read by its Content-Length. */
+        String readAnswer() throws IOException {
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) throw new IOException("connection closed in the answer's head: " + head);
+                head.append((char) b);
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 200");
+            Matcher m = Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+            assertThat(m.find()).as("a Content-Length in %s", head).isTrue();
+            return new String(in.readNBytes(Integer.parseInt(m.group(1))), StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 
     @Test
