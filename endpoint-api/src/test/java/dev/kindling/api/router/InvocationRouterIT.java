@@ -25,6 +25,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ThrowingRunnable;
@@ -227,6 +230,98 @@ class InvocationRouterIT {
         } finally {
             recording.disposeNow();
             pools.forEach(ConnectionProvider::dispose);
+        }
+    }
+
+    /**
+     * A model that streams its answer (chunked, as a token stream is): the client reads the first part while the
+     * model still holds back the rest, so the router passed it on as it came.
+     */
+    @Test
+    void aStreamedAnswerReachesTheClientWhileTheModelIsStillWritingIt() throws Exception {
+        CountDownLatch firstPartRead = new CountDownLatch(1);
+        AtomicBoolean restWaitedForTheClient = new AtomicBoolean();
+        route(RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, serve("streaming", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+            ex.sendResponseHeaders(200, 0); // no length: chunked
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write("data: first\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                try {
+                    restWaitedForTheClient.set(firstPartRead.await(10, TimeUnit.SECONDS));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                out.write("data: second\n\n".getBytes(StandardCharsets.UTF_8));
+            }
+        }));
+
+        try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+            java.net.http.HttpResponse<InputStream> answer = http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/endpoints/ep/invocations"))
+                    .header("X-Amzn-SageMaker-Inference-Component", "ic").header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"stream\":true}")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(answer.statusCode()).isEqualTo(200);
+            assertThat(answer.headers().firstValue("Content-Type")).contains("text/event-stream");
+            try (java.io.BufferedReader lines = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(answer.body(), StandardCharsets.UTF_8))) {
+                assertThat(lines.readLine()).isEqualTo("data: first");
+                firstPartRead.countDown();
+                assertThat(lines.readLine()).isEmpty();
+                assertThat(lines.readLine()).isEqualTo("data: second");
+            }
+        }
+        assertThat(restWaitedForTheClient).as("the first part reached the client before the model wrote the rest").isTrue();
+    }
+
+    /**
+     * Bodies from empty to several times the socket buffers (so they cross in many reads and writes) get through
+     * byte for byte, in both directions, with or without a Content-Length.
+     */
+    @Test
+    void bodiesLargeAndSmallReachTheCopyAndComeBackWhole() {
+        route(RoutingStrategy.LEAST_OUTSTANDING_REQUESTS, serve("mirror", ex -> {
+            byte[] body = ex.getRequestBody().readAllBytes();
+            ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            boolean chunked = "chunked".equals(ex.getRequestHeaders().getFirst("X-Answer"));
+            ex.sendResponseHeaders(200, chunked ? 0 : body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        }));
+        RouterSettings roomy = new RouterSettings(10, Duration.ofMinutes(5), Duration.ofSeconds(10), 1 << 20,
+                Duration.ofMillis(250), Duration.ofSeconds(1), 16, 100);
+        DisposableServer large = HttpServer.create().host("127.0.0.1").port(0)
+                .route(new InvocationRoutes(new InvocationRouter(table, clients, roomy, Clock.systemUTC(), System::nanoTime,
+                        () -> CopyServedListener.NONE))::apply)
+                .bindNow();
+        try {
+            WebTestClient c = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + large.port())
+                    .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(2 << 20))
+                    .responseTimeout(Duration.ofSeconds(30)).build();
+            for (int size : new int[] {0, 1, 64 * 1024, 64 * 1024 + 1, 700_000}) {
+                byte[] sent = new byte[size];
+                new java.util.Random(size).nextBytes(sent);
+                for (String answer : new String[] {"length", "chunked"}) {
+                    byte[] got = c.post().uri("/v1/endpoints/ep/invocations").contentType(MediaType.APPLICATION_OCTET_STREAM)
+                            .header("X-Amzn-SageMaker-Inference-Component", "ic").header("X-Answer", answer)
+                            .bodyValue(sent).exchange()
+                            .expectStatus().isOk().expectBody(byte[].class).returnResult().getResponseBody();
+                    assertThat(got == null ? new byte[0] : got).as("%d bytes, answered with %s", size, answer).isEqualTo(sent);
+                }
+            }
+            // A request body without a length, larger than a whole message, streamed to the copy.
+            DefaultDataBufferFactory buffers = DefaultDataBufferFactory.sharedInstance;
+            byte[] part = "p".repeat(50_000).getBytes(StandardCharsets.UTF_8);
+            byte[] got = c.post().uri("/v1/endpoints/ep/invocations").contentType(MediaType.APPLICATION_OCTET_STREAM)
+                    .header("X-Amzn-SageMaker-Inference-Component", "ic")
+                    .body(Flux.range(0, 4).map(i -> buffers.wrap(part)), DataBuffer.class).exchange()
+                    .expectStatus().isOk().expectBody(byte[].class).returnResult().getResponseBody();
+            assertThat(got).hasSize(200_000);
+        } finally {
+            large.disposeNow();
         }
     }
 
