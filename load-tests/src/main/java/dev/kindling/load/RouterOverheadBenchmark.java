@@ -29,7 +29,13 @@ import org.HdrHistogram.Histogram;
  * {@code endpoint-api/target/endpoint-api-0.1.0-SNAPSHOT.jar}) in a temporary directory and stopped at the end, or a
  * running one at {@code --kindling-url}. The model server is the local fleet's emulated one, answering at once.
  *
- * <p>Arguments (all optional): {@code --rps=2000 --rounds=3 --seconds=15 --warmup-seconds=60 --timeout-millis=5000
+ * <p>Each measured phase follows a few seconds of the same load on the same path, not measured ({@code --settle-seconds}):
+ * while the other path ran, this path's keep-alive connections sat idle for 15 to 30 s, and the router's pool closes
+ * connections idle 20 s and the JDK's server (the emulated model server) those idle 30 s. Without it the phase
+ * measured the reopening of up to 100 connections at full rate: the router's third round, after 30 s idle, was its
+ * worst in five runs of six.
+ *
+ * <p>Arguments (all optional): {@code --rps=2000 --rounds=3 --seconds=15 --settle-seconds=3 --warmup-seconds=60 --timeout-millis=5000
  * --connections=100 --io-threads=<cores / 2> --paths=direct,router --kindling-jar=... --kindling-url=...
  * --kindling-jvm-options="-Xmx1g ..." --jfr=<file>} ({@code --jfr}: a flight recording of Kindling during the first
  * measured router phase, when the benchmark started Kindling).
@@ -56,6 +62,7 @@ public final class RouterOverheadBenchmark {
         // 60 s: on 2 cores the JIT still compiles the router's reactive path after 30 s at 2000/s (its first round
         // then took a quarter more CPU per request than the next), and such a round measures the JIT, not the router.
         Duration warmup = Duration.ofMillis(Math.round(Double.parseDouble(a.getOrDefault("warmup-seconds", "60")) * 1000));
+        Duration settle = Duration.ofMillis(Math.round(Double.parseDouble(a.getOrDefault("settle-seconds", "3")) * 1000));
         Duration timeout = Duration.ofMillis(Long.parseLong(a.getOrDefault("timeout-millis", "5000")));
         // Under the 200 idle connections the JDK's HttpServer (the emulated model server) keeps: past that it closes
         // connections the client would reuse, and those requests fail as premature closes.
@@ -71,10 +78,11 @@ public final class RouterOverheadBenchmark {
             if (!p.equals("direct") && !p.equals("router")) throw new IllegalArgumentException("--paths: direct and/or router, not " + p);
         }
 
-        System.out.printf(Locale.ROOT, "Router overhead: %.0f requests/s open loop, %d rounds of %d s per path after %d s "
-                        + "of warm-up each; %d-byte JSON body; up to %d keep-alive connections, %d client I/O thread(s); "
-                        + "%d cores; Java %s%n", rps, rounds, phase.toSeconds(), warmup.toSeconds(), BODY.length(),
-                connections, ioThreads, cores, Runtime.version());
+        System.out.printf(Locale.ROOT, "Router overhead: %.0f requests/s open loop, %d rounds of %d s per path (each after "
+                        + "%.1f s of the same load, not measured) after %d s of warm-up each; %d-byte JSON body; up to %d "
+                        + "keep-alive connections, %d client I/O thread(s); %d cores; Java %s%n", rps, rounds,
+                phase.toSeconds(), settle.toMillis() / 1000.0, warmup.toSeconds(), BODY.length(), connections, ioThreads,
+                cores, Runtime.version());
         System.out.println("Machine load (1, 5, 15 min) at start: " + loadAverage());
 
         KindlingProcess started = null;
@@ -132,6 +140,7 @@ public final class RouterOverheadBenchmark {
                 List<InvocationTarget> order = new ArrayList<>(targets);
                 if (round % 2 == 0) java.util.Collections.reverse(order);
                 for (InvocationTarget t : order) {
+                    if (!settle.isZero()) load.run(t, rps, settle); // not measured: see the class comment
                     boolean record = jfr.isPresent() && !recorded && t.path().equals("router");
                     if (record) jcmd(started, "JFR.start", "name=router-bench", "settings=profile");
                     Optional<Duration> kindlingBefore = started == null ? Optional.empty() : started.cpuTime();
