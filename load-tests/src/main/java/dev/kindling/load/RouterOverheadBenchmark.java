@@ -63,6 +63,7 @@ public final class RouterOverheadBenchmark {
         // then took a quarter more CPU per request than the next), and such a round measures the JIT, not the router.
         Duration warmup = Duration.ofMillis(Math.round(Double.parseDouble(a.getOrDefault("warmup-seconds", "60")) * 1000));
         Duration settle = Duration.ofMillis(Math.round(Double.parseDouble(a.getOrDefault("settle-seconds", "3")) * 1000));
+        if (settle.isNegative()) throw new IllegalArgumentException("--settle-seconds must not be negative, was " + a.get("settle-seconds"));
         Duration timeout = Duration.ofMillis(Long.parseLong(a.getOrDefault("timeout-millis", "5000")));
         // Under the 200 idle connections the JDK's HttpServer (the emulated model server) keeps: past that it closes
         // connections the client would reuse, and those requests fail as premature closes.
