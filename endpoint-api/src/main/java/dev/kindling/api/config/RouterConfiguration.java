@@ -17,8 +17,8 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import reactor.core.scheduler.Schedulers;
 
 /**
- * The invocation router: its routing table (read from PostgreSQL on every replica), the pooled HTTP client to the
- * copies' model servers, and the router. The scaler's {@link CapacityDemand} and {@link CopyServedListener} beans
+ * The invocation router: its routing table (read from PostgreSQL on every replica), the pooled HTTP clients to the
+ * copies' model servers (one per event loop of the web server), and the router. The scaler's {@link CapacityDemand} and {@link CopyServedListener} beans
  * are used when defined, and looked up only when needed; without them nothing is told.
  */
 @Configuration(proxyBeanMethods = false)

@@ -64,13 +64,17 @@ class InvocationRouterIT {
     private final ConnectionProvider pool = ConnectionProvider.create("test-other", 4);
     private final RoutingTable table = new RoutingTable(() -> { throw new IllegalStateException("fed by hand"); },
             SETTINGS, registry, Schedulers.parallel(), System::nanoTime, () -> CapacityDemand.NONE);
-    /** The routes on a Reactor Netty server of their own, as the web server serves them. */
-    private final DisposableServer server = HttpServer.create().host("127.0.0.1").port(0)
-            .route(new InvocationRoutes(new InvocationRouter(table, clients,
-                    SETTINGS, Clock.systemUTC(), System::nanoTime, () -> (copy, at) -> firstServed.add(copy)))::apply)
-            .bindNow();
+    private final DisposableServer server = routerServer(SETTINGS, (copy, at) -> firstServed.add(copy));
     private final WebTestClient client = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + server.port())
             .responseTimeout(Duration.ofSeconds(30)).build();
+
+    /** The routes on a Reactor Netty server of their own, as the web server serves them, with {@code settings}. */
+    private DisposableServer routerServer(RouterSettings settings, CopyServedListener served) {
+        return HttpServer.create().host("127.0.0.1").port(0)
+                .route(new InvocationRoutes(new InvocationRouter(table, clients, settings, Clock.systemUTC(),
+                        System::nanoTime, () -> served))::apply)
+                .bindNow();
+    }
 
     @AfterEach
     void stop() throws IOException {
@@ -293,10 +297,7 @@ class InvocationRouterIT {
         }));
         RouterSettings roomy = new RouterSettings(10, Duration.ofMinutes(5), Duration.ofSeconds(10), 1 << 20,
                 Duration.ofMillis(250), Duration.ofSeconds(1), 16, 100);
-        DisposableServer large = HttpServer.create().host("127.0.0.1").port(0)
-                .route(new InvocationRoutes(new InvocationRouter(table, clients, roomy, Clock.systemUTC(), System::nanoTime,
-                        () -> CopyServedListener.NONE))::apply)
-                .bindNow();
+        DisposableServer large = routerServer(roomy, CopyServedListener.NONE);
         try {
             WebTestClient c = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + large.port())
                     .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(2 << 20))
